@@ -1,0 +1,73 @@
+"""The rewrite rules, one per module, in the order the batched transformer runs them.
+
+Order matters only where two rules touch the same node kind: a rule that rewrites a call's
+arguments must run before the rules that wrap calls in ``await`` (they only wrap nodes that are
+still calls), and :class:`MakeAsync` runs last because it turns ``def`` into ``async def`` after
+every rule has had its say about the body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask2quart._rules import Rule
+
+from .async_app_contexts import AsyncAppContexts
+from .async_view_decorators import AsyncViewDecorators
+from .await_quart_apis import AwaitQuartApis
+from .make_async import MakeAsync
+from .rename_flask_imports import RenameFlaskImports
+
+RULES: tuple[type[Rule], ...] = (
+    RenameFlaskImports,
+    # argument rewrites go here, before anything wraps a call in ``await``
+    AsyncViewDecorators,
+    AwaitQuartApis,
+    AsyncAppContexts,
+    MakeAsync,
+)
+
+__all__ = [rule.__name__ for rule in RULES] + ["RULES", "select_rules"]
+
+
+class UnknownRuleError(ValueError):
+    pass
+
+
+def _by_id() -> dict[str, type[Rule]]:
+    return {rule.id: rule for rule in RULES}
+
+
+def select_rules(
+    only: Iterable[str] = (), skip: Iterable[str] = ()
+) -> tuple[list[type[Rule]], list[str]]:
+    """The enabled rules in registry order, and notes about rules enabled or disabled implicitly.
+
+    ``only`` pulls in what the chosen rules require; ``skip`` also disables the rules that
+    require a skipped one (their rewrites would not compile without it).
+    """
+    by_id = _by_id()
+    for rule_id in [*only, *skip]:
+        if rule_id not in by_id:
+            raise UnknownRuleError(rule_id)
+    notes: list[str] = []
+    enabled = set(only) if only else set(by_id)
+    changed = True
+    while changed:
+        changed = False
+        for rule_id in sorted(enabled):
+            for needed in by_id[rule_id].requires:
+                if needed not in enabled:
+                    enabled.add(needed)
+                    notes.append(f"{needed} enabled: {rule_id} requires it")
+                    changed = True
+    skipped = set(skip)
+    changed = True
+    while changed:
+        changed = False
+        for rule_id in sorted(enabled - skipped):
+            if any(needed in skipped for needed in by_id[rule_id].requires):
+                skipped.add(rule_id)
+                notes.append(f"{rule_id} skipped: it requires a skipped rule")
+                changed = True
+    return [rule for rule in RULES if rule.id in enabled - skipped], notes

@@ -1,0 +1,130 @@
+"""F2Q103: ``async def`` exactly where a body now awaits, and ``await`` at every call of it.
+
+This applies the whole-program plan (:mod:`flask2quart.analysis.solve`): a function becomes
+``async def`` when it awaits something or calls a function that became async, across modules,
+through decorators and method override families; every resolvable call of such a function is
+awaited. A generator expression that now contains ``await`` and is passed straight to ``sum``,
+``any``, ``list`` ... becomes a list comprehension (``any``/``all`` then evaluate every item:
+reported). What cannot be converted is reported: a call that cannot be awaited (lambda, import
+time, a property, a callback ...), a blocking HTTP call kept because a caller must stay sync, a
+view or hook that stays ``def`` (Quart runs it in a worker thread).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from flask2quart._rules import Rule
+
+from ._awaits import await_or_report, describe_reason
+
+# Handler kinds Quart awaits: reported when they stay sync.
+_THREADED_KINDS = {"view": "view", "hook": "hook"}
+
+
+class MakeAsync(Rule):
+    id = "F2Q103"
+    name = "make-async"
+    summary = "async def where the body awaits; await every call of a function that became async"
+
+    def leave_FunctionDef(
+        self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
+    ) -> cst.FunctionDef:
+        info = self.context.model.function_by_node.get(original_node)
+        if info is None:
+            return updated_node
+        plan = self.context.plan
+        if info.fqn in plan.async_functions:
+            return updated_node.with_changes(asynchronous=cst.Asynchronous())
+        if info.is_async:
+            return updated_node
+        kind = plan.kinds.get(info.fqn)
+        quiet = info.fqn in plan.intrinsic or info.fqn in plan.wrappers
+        if kind in _THREADED_KINDS and not quiet:
+            self.context.report(
+                original_node.name,
+                self.id,
+                "info",
+                f"{_THREADED_KINDS[kind]} {info.name}() stays `def`: Quart runs it in a worker "
+                "thread, so its blocking calls do not stall the event loop",
+            )
+        blocked = plan.optional_blocked.get(info.fqn)
+        if blocked is not None:
+            seed, reason = blocked
+            self.context.report(
+                original_node.name,
+                self.id,
+                "warning",
+                f"{info.name}() keeps its blocking {seed} call sync because "
+                f"{describe_reason(reason)}",
+                "give that caller an async path, or keep this sync helper for it and add an "
+                "async one for the views",
+            )
+        return updated_node
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        context = self.context
+        site = context.model.calls.get(original_node)
+        if site is None or site.awaited or not isinstance(updated_node, cst.Call):
+            return updated_node
+        callee = context.callee(original_node)
+        if callee[0] == "fn":
+            fqn = str(callee[1])
+            if not context.plan.awaitable_call(fqn):
+                return updated_node
+            chain = " → ".join(
+                _short(name) for name in context.plan.chain(context.plan.call_targets.get(fqn, fqn))
+            )
+            return await_or_report(
+                self,
+                original_node,
+                updated_node,
+                site,
+                f"{_short(fqn)}() (async: {chain})",
+                "mandatory",
+            )
+        if (
+            callee[0] == "?"
+            and isinstance(original_node.func, cst.Attribute)
+            and original_node.func.attr.value in context.plan.async_method_names
+            and site.owner is not None
+        ):
+            name = original_node.func.attr.value
+            context.report(
+                original_node,
+                self.id,
+                "warning",
+                f"could not tell what `.{name}()` is called on; a method of that name became async",
+                f"if it is that method, write `await ….{name}(…)`",
+            )
+        return updated_node
+
+    def leave_GeneratorExp(
+        self, original_node: cst.GeneratorExp, updated_node: cst.GeneratorExp
+    ) -> cst.BaseExpression:
+        if original_node not in self.context.eager_genexps:
+            return updated_node
+        consumer = self.context.model.genexp_consumers.get(original_node)
+        if (
+            consumer is not None
+            and isinstance(consumer.func, cst.Name)
+            and consumer.func.value
+            in (
+                "any",
+                "all",
+            )
+        ):
+            self.context.report(
+                original_node,
+                self.id,
+                "info",
+                f"{consumer.func.value}() now awaits every item (a list comprehension does not "
+                "stop at the first decisive one)",
+                "use an explicit `for` loop with `break` if the calls are expensive",
+            )
+        return cst.ListComp(elt=updated_node.elt, for_in=updated_node.for_in)
+
+
+def _short(fqn: str) -> str:
+    parts = [p for p in fqn.split(".") if p != "<locals>"]
+    return ".".join(parts[-2:]) if len(parts) > 1 else fqn

@@ -1,0 +1,147 @@
+"""Which files a run reads, and what module each one is."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+SKIPPED_DIRECTORIES = frozenset(
+    {
+        ".venv",
+        "venv",
+        ".git",
+        ".hg",
+        "build",
+        "node_modules",
+        "__pycache__",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".eggs",
+        ".flask2quart_cache",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    path: Path  # absolute
+    display: str  # as shown in reports and diffs: relative to the working directory
+    relative: str  # relative to the argument it was found under (the layout ``--out`` copies)
+    module: str
+    is_package: bool
+
+
+def _gitignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
+    ignore_file = directory / ".gitignore"
+    if not ignore_file.is_file():
+        return None
+    try:
+        lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+Specs = list[tuple[Path, pathspec.GitIgnoreSpec]]
+
+
+def _ignored(path: Path, is_dir: bool, specs: Specs) -> bool:
+    for base, spec in specs:
+        relative = path.relative_to(base).as_posix() + ("/" if is_dir else "")
+        if spec.match_file(relative):
+            return True
+    return False
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    """Every file under root, skipping tool folders and what .gitignore files exclude."""
+    specs: Specs = []
+    for directory, dirnames, filenames in os.walk(root):
+        here = Path(directory)
+        specs = [(base, spec) for base, spec in specs if here.is_relative_to(base)]
+        spec = _gitignore(here)
+        if spec is not None:
+            specs.append((here, spec))
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if d not in SKIPPED_DIRECTORIES
+            and not d.endswith(".egg-info")
+            and not _ignored(here / d, True, specs)
+        )
+        for name in sorted(filenames):
+            path = here / name
+            if not _ignored(path, False, specs):
+                yield path
+
+
+def module_name_for(path: Path) -> tuple[str, bool]:
+    """Dotted module name from the nearest folder without ``__init__.py`` (as Python would)."""
+    is_package = path.name == "__init__.py"
+    parts = [] if is_package else [path.stem]
+    directory = path.parent
+    while (directory / "__init__.py").is_file():
+        parts.append(directory.name)
+        if directory.parent == directory:
+            break
+        directory = directory.parent
+    return ".".join(reversed(parts)) or path.stem, is_package
+
+
+def display_path(path: Path) -> str:
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def discover(paths: list[Path]) -> tuple[list[SourceFile], list[tuple[Path, str]]]:
+    """Python sources to convert, and the other files with their relative paths (``--out``)."""
+    sources: list[SourceFile] = []
+    others: list[tuple[Path, str]] = []
+    seen: set[Path] = set()
+    for given in paths:
+        given = given.resolve()
+        if given.is_file():
+            candidates: list[Path] = [given]
+            root = given.parent
+        else:
+            candidates = list(_walk(given))
+            root = given
+        for path in candidates:
+            if path in seen:
+                continue
+            seen.add(path)
+            relative = path.relative_to(root).as_posix()
+            if path.suffix == ".py":
+                module, is_package = module_name_for(path)
+                sources.append(SourceFile(path, display_path(path), relative, module, is_package))
+            else:
+                others.append((path, relative))
+    return _unique_modules(sources), others
+
+
+def _unique_modules(sources: list[SourceFile]) -> list[SourceFile]:
+    """Two ``conftest.py`` in different folders must not share a module name."""
+    taken: dict[str, int] = {}
+    result = []
+    for source in sorted(sources, key=lambda s: (s.module, s.display)):
+        count = taken.get(source.module, 0)
+        taken[source.module] = count + 1
+        if count:
+            source = SourceFile(
+                source.path,
+                source.display,
+                source.relative,
+                f"{source.module}@{source.display}",
+                source.is_package,
+            )
+        result.append(source)
+    return sorted(result, key=lambda s: s.display)

@@ -1,0 +1,99 @@
+"""Findings and run reports: what the tool did, and everything it left for a human."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from flask2quart._rules import Severity
+
+Status = Literal["changed", "unchanged", "failed", "skipped"]
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Finding:
+    """One thing the tool did not (or could not) convert, or a behaviour change to review."""
+
+    path: str
+    line: int
+    column: int
+    rule: str
+    severity: Severity
+    message: str
+    fix: str = ""
+
+    def format(self) -> str:
+        text = f"{self.path}:{self.line}:{self.column} {self.rule} {self.message}"
+        return f"{text} → {self.fix}" if self.fix else text
+
+
+@dataclass(slots=True)
+class FileResult:
+    path: str
+    status: Status
+    findings: list[Finding] = field(default_factory=list)
+    original: bytes = b""
+    converted: bytes | None = None
+    error: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return self.converted is not None and self.converted != self.original
+
+
+@dataclass(slots=True)
+class RunReport:
+    files: list[FileResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    extra_files: list[str] = field(default_factory=list)
+    inventory: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counter = Counter(result.status for result in self.files)
+        return {
+            "scanned": len(self.files),
+            "changed": counter["changed"],
+            "unchanged": counter["unchanged"] + counter["skipped"],
+            "failed": counter["failed"],
+        }
+
+    @property
+    def findings(self) -> list[Finding]:
+        found = [f for result in self.files for f in result.findings]
+        return sorted(found, key=lambda f: (f.path, f.line, f.column, f.rule, f.message))
+
+    def severity_counts(self) -> dict[str, int]:
+        counter: Counter[str] = Counter(f.severity for f in self.findings)
+        return {name: counter[name] for name in _SEVERITY_ORDER}
+
+    def summary_line(self) -> str:
+        c = self.counts
+        s = self.severity_counts()
+        return (
+            f"{c['scanned']} files scanned: {c['changed']} changed, {c['unchanged']} unchanged, "
+            f"{c['failed']} failed; {s['error']} errors, {s['warning']} warnings, "
+            f"{s['info']} notes left for review"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "counts": self.counts,
+            "severity_counts": self.severity_counts(),
+            "extensions": self.inventory,
+            "files": [
+                {"path": r.path, "status": r.status, "error": r.error}
+                for r in sorted(self.files, key=lambda r: r.path)
+            ],
+            "findings": [asdict(f) for f in self.findings],
+            "notes": self.notes,
+            "generated_files": self.extra_files,
+        }
+
+    def write_json(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,59 @@
+"""The contract every rewrite rule implements, and the registry helpers.
+
+A rule is a class in its own module under ``codemods/``. It contributes two things:
+
+* knowledge for the whole-program analysis (which external calls and attributes must be
+  awaited on Quart, which context managers become ``async with``), as class attributes;
+* ``visit_<Node>`` / ``leave_<Node>`` hooks that :class:`flask2quart._transform.BatchedTransformer`
+  calls in registry order during the single transform pass over a file.
+
+Rules never mutate the tree in place and never parse: they read the file's
+:class:`~flask2quart._transform.FileContext` (model, plan, findings, imports to add) and return
+new nodes from ``leave_`` hooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+if TYPE_CHECKING:
+    from flask2quart._transform import FileContext
+
+Severity = Literal["error", "warning", "info"]
+
+# A seed is a call or attribute that must be awaited on Quart.
+#   mandatory: without await the converted code is broken (Quart returns a coroutine)
+#   optional:  the sync call still works, but the async one is the point of migrating
+SeedKind = Literal["mandatory", "optional"]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    id: str
+    name: str
+    summary: str
+
+
+class Rule:
+    id: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    requires: ClassVar[tuple[str, ...]] = ()
+
+    awaitable_calls: ClassVar[Mapping[str, SeedKind]] = {}
+    awaitable_attributes: ClassVar[Mapping[str, SeedKind]] = {}
+    async_context_managers: ClassVar[frozenset[str]] = frozenset()
+    # Attribute and bare names the per-file pass records sites for (what leave_ hooks look up).
+    attribute_names: ClassVar[frozenset[str]] = frozenset()
+    names: ClassVar[frozenset[str]] = frozenset()
+    # Whether the rule converts test code (test functions and fixtures may then become async).
+    converts_tests: ClassVar[bool] = False
+
+    def __init__(self, context: FileContext) -> None:
+        self.context = context
+
+    @classmethod
+    def info(cls) -> RuleInfo:
+        return RuleInfo(cls.id, cls.name, cls.summary)

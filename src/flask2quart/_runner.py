@@ -1,0 +1,266 @@
+"""Run a migration: discover, analyse every file, solve, transform, then write or show.
+
+Each file is isolated: a file that cannot be read, decoded or parsed, whose output would not
+compile, or that cannot be written is reported with a one-line reason and every other file is
+still processed. Nothing is written until every file has been transformed, and each write is a
+temp file in the same folder followed by ``os.replace``, so an interrupted run leaves each file
+either as it was or fully converted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import libcst as cst
+
+from flask2quart._discovery import SourceFile, discover
+from flask2quart._imports import add_imports
+from flask2quart._report import FileResult, Finding, RunReport
+from flask2quart._rules import Rule
+from flask2quart._transform import BatchedTransformer, FileContext, resolve_findings
+from flask2quart.analysis.facts import FileFacts, extract_facts
+from flask2quart.analysis.model import FileModel, build_model
+from flask2quart.analysis.solve import Plan, SeedTable, solve
+from flask2quart.analysis.types import Evaluator
+
+Mode = Literal["write", "out", "diff", "check"]
+
+ENGINE_RULE = "F2Q900"
+
+
+@dataclass
+class Options:
+    mode: Mode = "write"
+    out_dir: Path | None = None
+    rules: Sequence[type[Rule]] = ()
+    settings: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class Parsed:
+    source: SourceFile
+    original: bytes
+    module: cst.Module | None = None
+    model: FileModel | None = None
+    facts: FileFacts | None = None
+    error: str = ""
+
+
+def seed_table(rules: Sequence[type[Rule]]) -> SeedTable:
+    calls: dict[str, str] = {}
+    attributes: dict[str, str] = {}
+    managers: set[str] = set()
+    for rule in rules:
+        calls.update(rule.awaitable_calls)
+        attributes.update(rule.awaitable_attributes)
+        managers.update(rule.async_context_managers)
+    return SeedTable(
+        calls=calls,  # type: ignore[arg-type]
+        attributes=attributes,  # type: ignore[arg-type]
+        async_context_managers=frozenset(managers),
+        convert_tests=any(rule.converts_tests for rule in rules),
+    )
+
+
+def interesting_attributes(rules: Sequence[type[Rule]]) -> frozenset[str]:
+    names: set[str] = set()
+    for rule in rules:
+        names.update(rule.attribute_names)
+        names.update(key.rsplit(".", 1)[-1] for key in rule.awaitable_attributes)
+    return frozenset(names)
+
+
+def interesting_names(rules: Sequence[type[Rule]]) -> frozenset[str]:
+    return frozenset(name for rule in rules for name in rule.names)
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+def analyse(source: SourceFile, attributes: frozenset[str], names: frozenset[str]) -> Parsed:
+    try:
+        original = source.path.read_bytes()
+    except OSError as error:
+        return Parsed(source, b"", error=f"cannot read: {error.strerror or error}")
+    parsed = Parsed(source, original)
+    try:
+        parsed.module = cst.parse_module(original)
+    except cst.ParserSyntaxError as error:
+        parsed.error = (
+            f"does not parse (line {error.raw_line}, column {error.raw_column}): "
+            f"{error.message.splitlines()[0]}"
+        )
+        return parsed
+    except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
+        parsed.error = f"cannot decode: {_one_line(error)}"
+        return parsed
+    parsed.model = build_model(parsed.module, source.module, source.is_package, attributes, names)
+    parsed.facts = extract_facts(parsed.model)
+    return parsed
+
+
+def transform(parsed: Parsed, plan: Plan, evaluator: Evaluator, options: Options) -> FileResult:
+    source = parsed.source
+    if parsed.error or parsed.module is None or parsed.model is None:
+        return _failed(source.display, parsed.original, parsed.error)
+    context = FileContext(
+        path=source.display,
+        model=parsed.model,
+        plan=plan,
+        evaluator=evaluator,
+        options=dict(options.settings),
+    )
+    rules = [rule(context) for rule in options.rules]
+    try:
+        converted = parsed.module.visit(BatchedTransformer(rules))
+        converted = add_imports(converted, context.imports)
+        new_bytes = converted.bytes
+    except Exception as error:  # a rule bug must not take the other files down
+        return _failed(source.display, parsed.original, f"internal error: {_one_line(error)}")
+    findings = resolve_findings(parsed.module, context)
+    if new_bytes == parsed.original:
+        return FileResult(source.display, "unchanged", findings, parsed.original, None)
+    try:
+        compile(new_bytes, source.display, "exec", dont_inherit=True)
+    except SyntaxError as error:
+        findings.append(
+            Finding(
+                source.display,
+                error.lineno or 1,
+                error.offset or 1,
+                ENGINE_RULE,
+                "error",
+                f"the converted file would not compile ({error.msg}); left unchanged",
+                "report this as a flask2quart bug, and convert this file by hand",
+            )
+        )
+        return FileResult(source.display, "failed", findings, parsed.original, None, error.msg)
+    return FileResult(source.display, "changed", findings, parsed.original, new_bytes)
+
+
+def _failed(display: str, original: bytes, reason: str) -> FileResult:
+    finding = Finding(display, 1, 1, ENGINE_RULE, "error", reason, "")
+    return FileResult(display, "failed", [finding], original, None, reason)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write via a temp file in the same folder and ``os.replace``, keeping the file's mode."""
+    mode = None
+    with contextlib.suppress(FileNotFoundError):
+        mode = path.stat().st_mode
+    descriptor, temp_name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        if mode is not None:
+            os.chmod(temp_name, mode & 0o7777)
+        os.replace(temp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_name)
+        raise
+
+
+def unified_diff(result: FileResult) -> str:
+    assert result.converted is not None
+    before = result.original.decode("utf-8", errors="surrogateescape").splitlines(keepends=True)
+    after = result.converted.decode("utf-8", errors="surrogateescape").splitlines(keepends=True)
+    lines = list(difflib.unified_diff(before, after, f"a/{result.path}", f"b/{result.path}", n=3))
+    text = []
+    for line in lines:
+        text.append(line)
+        if not line.endswith("\n"):
+            text.append("\n\\ No newline at end of file\n")
+    return "".join(text)
+
+
+ProgressCallback = Callable[[str, int, int], None]
+
+
+def run(
+    paths: Sequence[Path], options: Options, progress: ProgressCallback | None = None
+) -> RunReport:
+    sources, others = discover(list(paths))
+    attributes = interesting_attributes(options.rules)
+    names = interesting_names(options.rules)
+    parsed_files: list[Parsed] = []
+    for number, source in enumerate(sources, 1):
+        parsed_files.append(analyse(source, attributes, names))
+        if progress:
+            progress("analysing", number, len(sources))
+    facts = [p.facts for p in parsed_files if p.facts is not None]
+    plan = solve(facts, seed_table(options.rules))
+    evaluator = Evaluator(plan.index)
+    report = RunReport()
+    for number, parsed in enumerate(parsed_files, 1):
+        report.files.append(transform(parsed, plan, evaluator, options))
+        if progress:
+            progress("converting", number, len(parsed_files))
+    if options.mode == "write":
+        _write_in_place(report, {s.display: s for s in sources})
+    elif options.mode == "out":
+        assert options.out_dir is not None
+        _write_copy(report, sources, others, options.out_dir)
+    return report
+
+
+def _write_in_place(report: RunReport, sources: dict[str, SourceFile]) -> None:
+    for result in report.files:
+        if result.status != "changed" or result.converted is None:
+            continue
+        path = sources[result.path].path
+        try:
+            if not os.access(path, os.W_OK):
+                raise PermissionError("the file is read-only")
+            atomic_write(path, result.converted)
+        except OSError as error:
+            _mark_unwritable(result, error)
+
+
+def _mark_unwritable(result: FileResult, error: OSError) -> None:
+    reason = f"cannot write: {error.strerror or error}"
+    if isinstance(error, PermissionError) and "read-only" in str(error):
+        reason = "cannot write: the file is read-only"
+    result.status = "failed"
+    result.error = reason
+    result.findings.append(Finding(result.path, 1, 1, ENGINE_RULE, "error", reason, ""))
+
+
+def _write_copy(
+    report: RunReport,
+    sources: list[SourceFile],
+    others: list[tuple[Path, str]],
+    out_dir: Path,
+) -> None:
+    by_display = {s.display: s for s in sources}
+    for result in report.files:
+        source = by_display[result.path]
+        target = out_dir / source.relative
+        data = result.converted if result.status == "changed" else result.original
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if data is None or (result.status == "failed" and not result.original):
+                shutil.copyfile(source.path, target)
+            else:
+                atomic_write(target, data)
+        except OSError as error:
+            _mark_unwritable(result, error)
+    for path, relative in others:
+        target = out_dir / relative
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+        except OSError as error:
+            report.notes.append(f"{relative}: not copied ({error.strerror or error})")

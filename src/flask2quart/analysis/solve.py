@@ -1,0 +1,525 @@
+"""Decide, for the whole program at once, which functions become ``async def`` and why.
+
+Seeds are calls that must be awaited on Quart (``render_template``, ``request.form`` ...:
+*mandatory*, the code is broken without ``await``) or that we choose to make non-blocking
+(converted HTTP calls: *optional*, the sync code still works). From the seeds, async-ness
+flows up to callers, across modules, through app-defined decorators and along method override
+families, to a fixed point. A function that cannot become async (a property, a dunder, a
+generator, a CLI command, a ``url_defaults`` hook, something called at import time, from a
+lambda, passed as a callback ...) is *blocked*; blocking flows down to callees, so an optional
+seed under a blocked caller is left alone instead of producing a coroutine nobody awaits.
+
+Everything here is pure: facts in, :class:`Plan` out, deterministic whatever the input order.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from flask2quart._rules import SeedKind
+from flask2quart.analysis import catalogue
+from flask2quart.analysis.facts import FileFacts, FunctionFacts, ValueUseFact
+from flask2quart.analysis.refs import Ref
+from flask2quart.analysis.types import Evaluator, ProgramIndex
+
+AWAITABLE_CONTEXTS = frozenset({"body", "genexp"})
+
+# Names too common to guess about when a receiver's type is unknown.
+_COMMON_METHOD_NAMES = frozenset(
+    "get set pop items keys values update append extend remove add clear copy close open read "
+    "write send run start stop join format split strip encode decode lower upper replace".split()
+)
+
+Reason = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class SeedTable:
+    """What the enabled rules say must be awaited on Quart."""
+
+    calls: Mapping[str, SeedKind]
+    attributes: Mapping[str, SeedKind]
+    async_context_managers: frozenset[str]
+    convert_tests: bool
+
+
+@dataclass(slots=True)
+class Wrapper:
+    """A nested ``wrapper`` inside an app-defined view decorator."""
+
+    fqn: str
+    decorator: str
+    wrapped_param: str
+    targets: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class Plan:
+    """The analysis' decisions, shipped to every transform worker."""
+
+    index: ProgramIndex
+    seeds: SeedTable
+    async_functions: dict[str, Reason] = field(default_factory=dict)
+    already_async: set[str] = field(default_factory=set)
+    call_targets: dict[str, str] = field(default_factory=dict)
+    wrappers: dict[str, Wrapper] = field(default_factory=dict)
+    blocked: dict[str, Reason] = field(default_factory=dict)
+    intrinsic: dict[str, Reason] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+    # functions whose optional seed (a blocking call we would convert) stays, and why
+    optional_blocked: dict[str, tuple[str, Reason]] = field(default_factory=dict)
+    async_method_names: frozenset[str] = frozenset()
+
+    def is_async(self, fqn: str) -> bool:
+        return fqn in self.async_functions or fqn in self.already_async
+
+    def awaitable_call(self, fqn: str) -> bool:
+        """Whether calling the function named ``fqn`` must be awaited after conversion."""
+        target = self.call_targets.get(fqn, fqn)
+        return target in self.async_functions
+
+    def chain(self, fqn: str, limit: int = 8) -> list[str]:
+        """``[fqn, callee, callee's callee, ..., seed]``: why fqn became async."""
+        result = [fqn]
+        current = fqn
+        for _ in range(limit):
+            reason = self.async_functions.get(current)
+            if reason is None:
+                break
+            kind, detail = reason
+            result.append(detail)
+            if kind not in ("calls", "wraps", "family") or detail in result[:-1]:
+                break
+            current = detail
+        return result
+
+    def blocked_chain(self, fqn: str, limit: int = 8) -> list[str]:
+        result = [fqn]
+        current = fqn
+        for _ in range(limit):
+            reason = self.blocked.get(current)
+            if reason is None:
+                break
+            kind, detail = reason
+            result.append(detail)
+            if kind != "caller" or detail in result[:-1]:
+                break
+            current = detail
+        return result
+
+
+class _Solver:
+    def __init__(self, files: list[FileFacts], seeds: SeedTable) -> None:
+        self.files = sorted(files, key=lambda f: f.module)
+        self.seeds = seeds
+        self.index = ProgramIndex.build(self.files)
+        self.ev = Evaluator(self.index)
+        self.plan = Plan(self.index, seeds)
+        self.functions: dict[str, FunctionFacts] = {}
+        self.in_test_module: dict[str, bool] = {}
+        for facts in self.files:
+            for function in facts.functions:
+                self.functions[function.fqn] = function
+                self.in_test_module[function.fqn] = facts.is_test_module
+        # callee target -> [(caller or None for module level, context)]
+        self.callers: dict[str, list[tuple[str | None, str]]] = {}
+        self.callees: dict[str, list[tuple[str, str]]] = {}
+        self.mandatory: dict[str, str] = {}
+        self.optional: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ driver
+
+    def solve(self) -> Plan:
+        for function in self.functions.values():
+            self._classify(function)
+        self._find_wrappers()
+        for function in self.functions.values():
+            self._scan_body(function)
+        for facts in self.files:
+            for call in facts.module_calls:
+                self._module_level_call(facts.module, call.func, call.context)
+            for use in facts.module_value_uses:
+                self._value_use(None, use)
+        for function in self.functions.values():
+            for use in function.value_uses:
+                self._value_use(function, use)
+        self._propagate_blocked()
+        self._propagate_async()
+        for fqn, key in self.optional.items():
+            if fqn in self.plan.blocked and fqn not in self.plan.async_functions:
+                self.plan.optional_blocked[fqn] = (key, self.plan.blocked[fqn])
+        self.plan.async_method_names = (
+            frozenset(
+                fqn.rsplit(".", 1)[-1]
+                for fqn in self.plan.async_functions
+                if self.functions.get(fqn) is not None
+                and self.functions[fqn].class_fqn is not None
+                and self.plan.kinds.get(fqn) != "view"
+            )
+            - _COMMON_METHOD_NAMES
+        )
+        return self.plan
+
+    # ------------------------------------------------------------------ classification
+
+    def _decorator_key(self, ref: Ref) -> tuple[str | None, bool]:
+        """(dotted name of the decorator, whether it was called like ``@deco(...)``)."""
+        if ref[0] == "c":
+            inner = self.ev.evaluate(ref[1])
+            key = self.ev.key_of(inner)
+            if inner[0] == "fn":
+                # a decorator factory: what it returns is the decorator
+                produced = self.ev.function_type_of_return(str(inner[1]))
+                if produced[0] == "fn":
+                    return str(produced[1]), False
+            return key, True
+        return self.ev.name_of(ref), False
+
+    def _classify(self, function: FunctionFacts) -> None:
+        fqn = function.fqn
+        plan = self.plan
+        if function.is_async:
+            plan.already_async.add(fqn)
+        for decorator in function.decorators:
+            self._classify_decorator(function, decorator.ref, decorator.path_argument)
+        if function.class_fqn is not None:
+            self._classify_method(function)
+        if (
+            function.name.startswith("test")
+            and self.in_test_module[fqn]
+            and function.parent_fqn is None
+            and fqn not in plan.kinds
+        ):
+            plan.kinds[fqn] = "test"
+        kind = plan.kinds.get(fqn)
+        if kind in ("test", "fixture") and not self.seeds.convert_tests:
+            plan.intrinsic.setdefault(fqn, ("kind", f"{kind} (test conversion is off)"))
+        if kind in ("url-processor", "shell", "cli"):
+            plan.intrinsic.setdefault(fqn, ("kind", kind))
+        if function.is_generator and not function.is_async and kind != "fixture":
+            plan.intrinsic.setdefault(fqn, ("generator", ""))
+        if (
+            function.name.startswith("__")
+            and function.name.endswith("__")
+            and function.name not in catalogue.ASYNC_DUNDERS
+        ):
+            plan.intrinsic.setdefault(fqn, ("dunder", function.name))
+
+    def _classify_decorator(self, function: FunctionFacts, ref: Ref, path_argument: bool) -> None:
+        plan = self.plan
+        fqn = function.fqn
+        key, called = self._decorator_key(ref)
+        method = _method_name(ref)
+        owner = self._decorator_owner(ref)
+        if owner in catalogue.REGISTERING_CLASSES and method in catalogue.HANDLER_METHODS:
+            plan.kinds[fqn] = catalogue.HANDLER_METHODS[method]
+            return
+        if (
+            owner is None
+            and method in catalogue.HANDLER_METHODS
+            and (method not in catalogue.HTTP_METHODS or path_argument)
+        ):
+            # ``@app.route`` on an app whose type we could not infer: the name is distinctive
+            plan.kinds[fqn] = catalogue.HANDLER_METHODS[method]
+            return
+        if key is None:
+            plan.intrinsic.setdefault(fqn, ("decorator", _ref_text(ref)))
+            return
+        base_key = key.rsplit(".", 1)[0] if called else key
+        if key in catalogue.FIXTURE_DECORATORS or base_key in catalogue.FIXTURE_DECORATORS:
+            plan.kinds[fqn] = "fixture"
+            return
+        if key in catalogue.CLI_DECORATORS or _is_cli_decorator(key):
+            plan.kinds[fqn] = "cli"
+            return
+        if key in ("builtins.property", "functools.cached_property") or key.endswith(
+            (".setter", ".deleter", ".getter")
+        ):
+            plan.intrinsic.setdefault(fqn, ("property", ""))
+            return
+        if _is_transparent(key):
+            return
+        if key in self.functions:
+            return  # app-defined: resolved by _find_wrappers
+        plan.intrinsic.setdefault(fqn, ("decorator", key))
+
+    def _decorator_owner(self, ref: Ref) -> str | None:
+        """The Flask class a ``@x.method`` decorator is called on, if x's type is known."""
+        target = ref[1] if ref[0] == "c" else ref
+        if target[0] != "a":
+            return None
+        owner = self.ev.evaluate(target[1])
+        if owner[0] != "obj":
+            return None
+        for klass in self.ev.mro(str(owner[1])):
+            if klass in catalogue.REGISTERING_CLASSES:
+                return klass
+        return str(owner[1])
+
+    def _classify_method(self, function: FunctionFacts) -> None:
+        assert function.class_fqn is not None
+        mro = self.ev.mro(function.class_fqn)
+        if "flask.views.View" in mro and (
+            function.name == "dispatch_request"
+            or ("flask.views.MethodView" in mro and function.name in catalogue.HTTP_METHODS)
+        ):
+            self.plan.kinds[function.fqn] = "view"
+        if "flask.Flask" in mro and function.name in catalogue.ASYNC_APP_METHODS:
+            self.mandatory.setdefault(function.fqn, f"flask.Flask.{function.name}")
+            self.plan.kinds[function.fqn] = "override"
+
+    # ------------------------------------------------------------------ decorators
+
+    def _find_wrappers(self) -> None:
+        """App-defined decorators: ``def deco(f): @wraps(f) def wrapper(...): f(...)``."""
+        plan = self.plan
+        decorators: dict[str, Wrapper | None] = {}
+        for function in self.functions.values():
+            for decorator in function.decorators:
+                key, _ = self._decorator_key(decorator.ref)
+                if key in self.functions and key not in decorators:
+                    decorators[key] = self._wrapper_of(self.functions[key])
+        for function in self.functions.values():
+            chain: list[Wrapper] = []
+            for decorator in function.decorators:
+                key, _ = self._decorator_key(decorator.ref)
+                if key not in decorators:
+                    continue
+                wrapper = decorators[key]
+                if wrapper is None:
+                    decorator_facts = self.functions[str(key)]
+                    if not _returns_first_param(decorator_facts):
+                        plan.intrinsic.setdefault(function.fqn, ("decorator", str(key)))
+                    continue
+                chain.append(wrapper)
+            if not chain:
+                continue
+            plan.call_targets[function.fqn] = chain[0].fqn
+            for outer, inner in itertools.pairwise(chain):
+                outer.targets.add(inner.fqn)
+            chain[-1].targets.add(function.fqn)
+            for wrapper in chain:
+                plan.wrappers[wrapper.fqn] = wrapper
+            kind = plan.kinds.get(function.fqn)
+            if kind is not None:
+                plan.kinds.setdefault(chain[0].fqn, kind)
+
+    def _wrapper_of(self, decorator: FunctionFacts) -> Wrapper | None:
+        if not decorator.params:
+            return None
+        param = decorator.params[0]
+        for ref in decorator.returns:
+            value = self.ev.evaluate(ref)
+            if value[0] != "fn":
+                continue
+            nested = self.functions.get(str(value[1]))
+            if nested is None or nested.parent_fqn != decorator.fqn:
+                continue
+            if any(call.func == ("p", decorator.fqn, param) for call in nested.calls):
+                return Wrapper(nested.fqn, decorator.fqn, param)
+        return None
+
+    # ------------------------------------------------------------------ bodies
+
+    def target_of(self, fqn: str) -> str:
+        return self.plan.call_targets.get(fqn, fqn)
+
+    def _edge(self, caller: str | None, callee: str, context: str) -> None:
+        callee = self.target_of(callee)
+        self.callers.setdefault(callee, []).append((caller, context))
+        if caller is not None:
+            self.callees.setdefault(caller, []).append((callee, context))
+
+    def _scan_body(self, function: FunctionFacts) -> None:
+        fqn = function.fqn
+        wrapper = self.plan.wrappers.get(fqn)
+        for call in function.calls:
+            if wrapper is not None and call.func == ("p", wrapper.decorator, wrapper.wrapped_param):
+                for target in sorted(wrapper.targets):
+                    self.callers.setdefault(target, []).append((fqn, call.context))
+                    self.callees.setdefault(fqn, []).append((target, call.context))
+                continue
+            callee = self.ev.evaluate(call.func)
+            if callee[0] == "fn":
+                self._edge(fqn, str(callee[1]), call.context)
+            elif callee[0] == "ext" and not call.awaited:
+                self._seed(fqn, self.seeds.calls.get(str(callee[1])), str(callee[1]), call.context)
+        for attribute in function.attributes:
+            if attribute.awaited:
+                continue
+            key = self.ev.member_key(attribute.ref)
+            if key is not None:
+                self._seed(fqn, self.seeds.attributes.get(key), key, attribute.context)
+        for with_fact in function.withs:
+            if with_fact.is_async:
+                continue
+            for item in with_fact.items:
+                manager = self.ev.evaluate(item)
+                if manager[0] == "obj" and manager[1] in self.seeds.async_context_managers:
+                    self._seed(fqn, "mandatory", f"with {manager[1]}", with_fact.context)
+
+    def _seed(self, fqn: str, kind: SeedKind | None, key: str, context: str) -> None:
+        if kind is None or context not in AWAITABLE_CONTEXTS:
+            return
+        table = self.mandatory if kind == "mandatory" else self.optional
+        table.setdefault(fqn, key)
+
+    def _module_level_call(self, module: str, func: Ref, context: str) -> None:
+        callee = self.ev.evaluate(func)
+        if callee[0] == "fn":
+            target = self.target_of(str(callee[1]))
+            self.callers.setdefault(target, []).append((None, context))
+            self.plan.blocked.setdefault(target, ("import-time", module))
+
+    def _value_use(self, owner: FunctionFacts | None, use: ValueUseFact) -> None:
+        value = self.ev.evaluate(use.value)
+        if value[0] != "fn":
+            return
+        fqn = str(value[1])
+        if fqn not in self.functions:
+            return
+        if owner is not None and owner.fqn in self.functions:
+            parent = self.functions[fqn].parent_fqn
+            wrapper = self.plan.wrappers.get(fqn)
+            if wrapper is not None and parent == owner.fqn and use.consumer is None:
+                return  # ``return wrapper`` inside the decorator
+        registration = self._registration(use)
+        if registration is not None:
+            kind = registration
+            self.plan.kinds.setdefault(fqn, kind)
+            if kind in ("url-processor", "shell"):
+                self.plan.intrinsic.setdefault(fqn, ("kind", kind))
+            return
+        consumer = self.ev.name_of(use.consumer) if use.consumer is not None else None
+        if consumer is not None and _is_transparent(consumer):
+            return
+        where = owner.fqn if owner is not None else "module level"
+        detail = f"passed to {consumer or _ref_text(use.consumer)}" if use.consumer else "stored"
+        self.plan.intrinsic.setdefault(self.target_of(fqn), ("value", f"{detail} in {where}"))
+
+    def _registration(self, use: ValueUseFact) -> str | None:
+        if use.consumer is None:
+            return None
+        method = _method_name(use.consumer)
+        if method not in catalogue.REGISTRATION_METHODS:
+            name = self.ev.name_of(use.consumer)
+            if name == "flask.after_this_request":
+                return "hook"
+            return None
+        kind, keyword, position = catalogue.REGISTRATION_METHODS[method]
+        owner = self._decorator_owner(use.consumer)
+        if owner not in (None, *catalogue.REGISTERING_CLASSES):
+            return None
+        if use.keyword == keyword or (use.keyword is None and use.position == position):
+            return kind
+        return None
+
+    # ------------------------------------------------------------------ fixed points
+
+    def _propagate_blocked(self) -> None:
+        plan = self.plan
+        for fqn, reason in plan.intrinsic.items():
+            plan.blocked.setdefault(fqn, reason)
+        for callee, callers in sorted(self.callers.items()):
+            for caller, context in callers:
+                if context not in AWAITABLE_CONTEXTS:
+                    where = caller or "module level"
+                    plan.blocked.setdefault(callee, ("context", f"{context} in {where}"))
+        pending = sorted(plan.blocked)
+        while pending:
+            caller = pending.pop()
+            for callee, context in self.callees.get(caller, ()):
+                if context in AWAITABLE_CONTEXTS and callee not in plan.blocked:
+                    plan.blocked[callee] = ("caller", caller)
+                    pending.append(callee)
+
+    def _propagate_async(self) -> None:
+        plan = self.plan
+        pending: list[str] = []
+
+        def mark(fqn: str, reason: Reason) -> None:
+            if fqn in plan.async_functions or fqn in plan.already_async:
+                return
+            if fqn in plan.intrinsic or fqn not in self.functions:
+                return
+            plan.async_functions[fqn] = reason
+            pending.append(fqn)
+
+        for fqn, key in sorted(self.mandatory.items()):
+            mark(fqn, ("seed", key))
+        for fqn, key in sorted(self.optional.items()):
+            if fqn not in plan.blocked:
+                mark(fqn, ("optional-seed", key))
+        while pending:
+            callee = pending.pop(0)
+            for caller, context in sorted(self.callers.get(callee, ()), key=_caller_key):
+                if caller is None or context not in AWAITABLE_CONTEXTS:
+                    continue
+                kind = "wraps" if caller in plan.wrappers else "calls"
+                mark(caller, (kind, callee))
+            for member in self._override_family(callee):
+                mark(member, ("family", callee))
+
+    def _override_family(self, fqn: str) -> Iterable[str]:
+        function = self.functions[fqn]
+        if function.class_fqn is None:
+            return []
+        related = set(self.ev.mro(function.class_fqn)) | set(self.ev.subclasses(function.class_fqn))
+        family = []
+        for klass in sorted(related):
+            summary = self.index.classes.get(klass)
+            if summary is not None and function.name in summary.methods:
+                member = f"{klass}.{function.name}"
+                if member != fqn:
+                    family.append(member)
+        return family
+
+
+def _caller_key(item: tuple[str | None, str]) -> tuple[str, str]:
+    return (item[0] or "", item[1])
+
+
+def _method_name(ref: Ref) -> str | None:
+    target = ref[1] if ref[0] == "c" else ref
+    if target[0] == "a":
+        return str(target[2])
+    return None
+
+
+def _is_cli_decorator(key: str) -> bool:
+    return key.startswith("click.") or key.endswith((".cli.command", ".cli.group"))
+
+
+def _is_transparent(key: str) -> bool:
+    return any(
+        key == name or key.startswith(name + ".") for name in catalogue.TRANSPARENT_DECORATORS
+    )
+
+
+def _returns_first_param(decorator: FunctionFacts) -> bool:
+    if not decorator.params or not decorator.returns:
+        return False
+    return all(ref == ("p", decorator.fqn, decorator.params[0]) for ref in decorator.returns)
+
+
+def _ref_text(ref: Ref | None) -> str:
+    if ref is None:
+        return "?"
+    tag = ref[0]
+    if tag == "g":
+        return str(ref[1]).rsplit(".", 1)[-1]
+    if tag == "a":
+        return f"{_ref_text(ref[1])}.{ref[2]}"
+    if tag == "c":
+        return f"{_ref_text(ref[1])}()"
+    if tag == "p":
+        return str(ref[2])
+    if tag in ("self", "cls"):
+        return str(tag)
+    return "?"
+
+
+def solve(files: list[FileFacts], seeds: SeedTable) -> Plan:
+    return _Solver(files, seeds).solve()

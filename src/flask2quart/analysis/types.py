@@ -1,0 +1,318 @@
+"""Turn symbolic references into types, with every module's facts in hand.
+
+This is a deliberately small type inference: module-level names and imports (through
+re-exports and aliases), classes and their bases, instances created by calling a class,
+``self``/``super()``, attributes assigned in methods, return values of user functions
+(so ``create_app()`` is known to return a Flask app), pytest fixtures by parameter name, and
+the Flask/Werkzeug catalogue. Anything else is unknown, and unknown never triggers a rewrite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask2quart.analysis import catalogue
+from flask2quart.analysis.catalogue import UNKNOWN_TYPE, Type
+from flask2quart.analysis.facts import FileFacts, FunctionFacts
+from flask2quart.analysis.refs import Ref
+
+FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
+
+
+@dataclass(slots=True)
+class FunctionSummary:
+    fqn: str
+    class_fqn: str | None
+    params: tuple[str, ...]
+    returns: tuple[Ref, ...]
+    yields: tuple[Ref, ...]
+    is_generator: bool
+    is_async: bool
+    decorators: tuple[Ref, ...]
+    takes_fixtures: bool
+
+
+@dataclass(slots=True)
+class ClassSummary:
+    fqn: str
+    bases: tuple[Ref, ...]
+    methods: frozenset[str]
+    attrs: dict[str, tuple[Ref, ...]]
+
+
+@dataclass(slots=True)
+class ProgramIndex:
+    """The part of every file's facts that evaluating a reference may need."""
+
+    modules: set[str] = field(default_factory=set)
+    bindings: dict[str, dict[str, Ref]] = field(default_factory=dict)
+    functions: dict[str, FunctionSummary] = field(default_factory=dict)
+    classes: dict[str, ClassSummary] = field(default_factory=dict)
+    fixtures: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, files: list[FileFacts]) -> ProgramIndex:
+        index = cls()
+        for facts in files:
+            index.modules.add(facts.module)
+            index.bindings[facts.module] = facts.bindings
+            for function in facts.functions:
+                index.functions[function.fqn] = _summary(function, facts.is_test_module)
+            for klass in facts.classes:
+                index.classes[klass.fqn] = ClassSummary(
+                    klass.fqn, klass.bases, frozenset(klass.methods), klass.attrs
+                )
+        evaluator = Evaluator(index)
+        for facts in files:
+            for function in facts.functions:
+                if function.class_fqn is None and _is_fixture(evaluator, function):
+                    index.fixtures.setdefault(function.name, []).append(function.fqn)
+        return index
+
+
+def _summary(function: FunctionFacts, in_test_module: bool) -> FunctionSummary:
+    return FunctionSummary(
+        fqn=function.fqn,
+        class_fqn=function.class_fqn,
+        params=function.params,
+        returns=function.returns,
+        yields=function.yields,
+        is_generator=function.is_generator,
+        is_async=function.is_async,
+        decorators=tuple(d.ref for d in function.decorators),
+        # Parameters are looked up as fixtures only in test code: an app helper's ``client``
+        # parameter must not take the type of a ``client`` fixture.
+        takes_fixtures=in_test_module or function.name.startswith("test"),
+    )
+
+
+def _is_fixture(evaluator: Evaluator, function: FunctionFacts) -> bool:
+    for decorator in function.decorators:
+        ref = decorator.ref[1] if decorator.ref[0] == "c" else decorator.ref
+        if evaluator.name_of(ref) in FIXTURE_DECORATORS:
+            return True
+    return False
+
+
+class Evaluator:
+    """Evaluates references against a :class:`ProgramIndex`; results are memoised."""
+
+    def __init__(self, index: ProgramIndex) -> None:
+        self.index = index
+        self._cache: dict[Ref, Type] = {}
+        self._active: set[Ref] = set()
+        self._mro: dict[str, list[str]] = {}
+
+    # ------------------------------------------------------------------ public helpers
+
+    def evaluate(self, ref: Ref) -> Type:
+        cached = self._cache.get(ref)
+        if cached is not None:
+            return cached
+        if ref in self._active:
+            return UNKNOWN_TYPE
+        self._active.add(ref)
+        try:
+            result = self._evaluate(ref)
+        finally:
+            self._active.discard(ref)
+        self._cache[ref] = result
+        return result
+
+    def name_of(self, ref: Ref) -> str | None:
+        """The dotted name a reference evaluates to: a user function, class or external name."""
+        return self.key_of(self.evaluate(ref))
+
+    @staticmethod
+    def key_of(value: Type) -> str | None:
+        if value[0] in ("fn", "cls", "ext", "mod"):
+            return str(value[1])
+        return None
+
+    def member_key(self, ref: Ref) -> str | None:
+        """``Class.member`` for an attribute reference whose owner's class is known."""
+        if ref[0] != "a":
+            return None
+        owner = self.evaluate(ref[1])
+        name = ref[2]
+        if owner[0] == "obj":
+            return self._external_member(owner[1], name) or f"{owner[1]}.{name}"
+        return None
+
+    def mro(self, class_fqn: str) -> list[str]:
+        """Ancestors, nearest first (a breadth-first walk is enough for the code we meet)."""
+        cached = self._mro.get(class_fqn)
+        if cached is not None:
+            return cached
+        self._mro[class_fqn] = [class_fqn]  # guards against cyclic bases
+        result: list[str] = []
+        pending = [class_fqn]
+        while pending:
+            current = pending.pop(0)
+            if current in result:
+                continue
+            result.append(current)
+            summary = self.index.classes.get(current)
+            if summary is not None:
+                for base in summary.bases:
+                    base_type = self.evaluate(base)
+                    if base_type[0] == "cls":
+                        pending.append(str(base_type[1]))
+            else:
+                pending.extend(catalogue.BASES.get(current, ()))
+        self._mro[class_fqn] = result
+        return result
+
+    def subclasses(self, class_fqn: str) -> list[str]:
+        return [c for c in self.index.classes if c != class_fqn and class_fqn in self.mro(c)]
+
+    def function_type_of_return(self, fqn: str) -> Type:
+        summary = self.index.functions.get(fqn)
+        if summary is None or summary.is_generator:
+            return UNKNOWN_TYPE
+        return self._union([self.evaluate(r) for r in summary.returns])
+
+    # ------------------------------------------------------------------ evaluation
+
+    def _evaluate(self, ref: Ref) -> Type:
+        tag = ref[0]
+        if tag == "g":
+            return self._global(str(ref[1]))
+        if tag == "a":
+            return self._attribute(self.evaluate(ref[1]), str(ref[2]))
+        if tag == "c":
+            return self._call(self.evaluate(ref[1]))
+        if tag == "i":
+            owner = self.evaluate(ref[1])
+            if owner[0] == "obj":
+                return catalogue.ITEMS.get(owner[1], UNKNOWN_TYPE)
+            return UNKNOWN_TYPE
+        if tag == "e":
+            return self._enter(self.evaluate(ref[1]))
+        if tag == "self":
+            return ("obj", ref[1])
+        if tag == "cls":
+            return ("cls", ref[1])
+        if tag == "sup":
+            return ("sup", ref[1])
+        if tag == "p":
+            return self._parameter(str(ref[1]), str(ref[2]))
+        if tag == "u":
+            return self._union([self.evaluate(r) for r in ref[1]])
+        return UNKNOWN_TYPE
+
+    @staticmethod
+    def _union(types: list[Type]) -> Type:
+        known = [t for t in types if t != UNKNOWN_TYPE]
+        if known and all(t == known[0] for t in known):
+            return known[0]
+        return UNKNOWN_TYPE
+
+    def _global(self, fqn: str) -> Type:
+        index = self.index
+        if fqn in index.functions:
+            return ("fn", fqn)
+        if fqn in index.classes:
+            return ("cls", fqn)
+        if fqn in index.modules:
+            return ("mod", fqn)
+        parts = fqn.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            if module not in index.modules:
+                continue
+            binding = index.bindings[module].get(parts[cut])
+            if binding is None:
+                return UNKNOWN_TYPE
+            value = self.evaluate(binding)
+            for part in parts[cut + 1 :]:
+                value = self._attribute(value, part)
+            return value
+        return self._external(fqn)
+
+    @staticmethod
+    def _external(fqn: str) -> Type:
+        name = catalogue.canonical_name(fqn)
+        return catalogue.VALUES.get(name, ("ext", name))
+
+    def _attribute(self, owner: Type, name: str) -> Type:
+        kind = owner[0]
+        if kind == "mod":
+            return self._global(f"{owner[1]}.{name}")
+        if kind == "cls":
+            return self._class_member(str(owner[1]), name, instance=False)
+        if kind == "obj":
+            return self._class_member(str(owner[1]), name, instance=True)
+        if kind == "sup":
+            for base in self.mro(str(owner[1]))[1:]:
+                found = self._own_member(base, name, instance=True)
+                if found is not None:
+                    return found
+            return UNKNOWN_TYPE
+        if kind == "ext":
+            return self._external(f"{owner[1]}.{name}")
+        return UNKNOWN_TYPE
+
+    def _class_member(self, class_fqn: str, name: str, instance: bool) -> Type:
+        for klass in self.mro(class_fqn):
+            found = self._own_member(klass, name, instance)
+            if found is not None:
+                return found
+        return UNKNOWN_TYPE
+
+    def _own_member(self, klass: str, name: str, instance: bool) -> Type | None:
+        summary = self.index.classes.get(klass)
+        if summary is not None:
+            if name in summary.methods:
+                return ("fn", f"{klass}.{name}")
+            if name in summary.attrs:
+                return self._union([self.evaluate(r) for r in summary.attrs[name]])
+            return None
+        key = f"{klass}.{name}"
+        if key in catalogue.ATTRIBUTES:
+            return catalogue.ATTRIBUTES[key]
+        if klass.startswith(("flask.", "werkzeug.", "requests.", "httpx.", "unittest.")):
+            return ("ext", key)
+        return None
+
+    def _external_member(self, class_fqn: str, name: str) -> str | None:
+        for klass in self.mro(class_fqn):
+            if klass not in self.index.classes and klass.startswith(
+                ("flask.", "werkzeug.", "requests.", "httpx.", "unittest.")
+            ):
+                return f"{klass}.{name}"
+        return None
+
+    def _call(self, callee: Type) -> Type:
+        kind = callee[0]
+        if kind == "cls":
+            name = str(callee[1])
+            return catalogue.CALL_RESULTS.get(name, ("obj", name))
+        if kind == "fn":
+            return self.function_type_of_return(str(callee[1]))
+        if kind == "ext":
+            return catalogue.CALL_RESULTS.get(str(callee[1]), UNKNOWN_TYPE)
+        return UNKNOWN_TYPE
+
+    def _enter(self, manager: Type) -> Type:
+        if manager[0] != "obj":
+            return UNKNOWN_TYPE
+        name = str(manager[1])
+        if name in catalogue.ENTERS:
+            return catalogue.ENTERS[name]
+        enter = self._class_member(name, "__enter__", instance=True)
+        if enter[0] == "fn":
+            return self.function_type_of_return(str(enter[1]))
+        return UNKNOWN_TYPE
+
+    def _parameter(self, function_fqn: str, name: str) -> Type:
+        fixtures = self.index.fixtures.get(name)
+        owner = self.index.functions.get(function_fqn)
+        if not fixtures or owner is None or not owner.takes_fixtures:
+            return UNKNOWN_TYPE
+        types: list[Type] = []
+        for fixture in fixtures:
+            summary = self.index.functions[fixture]
+            values = summary.yields if summary.is_generator else summary.returns
+            types.extend(self.evaluate(v) for v in values)
+        return self._union(types)

@@ -1,0 +1,93 @@
+"""Run the real pipeline on fixture text: the same code path as the command line."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask2quart._report import RunReport
+from flask2quart._rules import Rule
+from flask2quart._runner import Options, run
+from flask2quart.codemods import RULES, select_rules
+
+EXPECTED_MARK = "# ----- expected -----\n"
+REPORT_MARK = "# ----- report -----\n"
+MODULE_PREFIX = "# module: "
+
+
+@dataclass
+class Case:
+    """One fixture file: input, expected output (None: unchanged), expected report lines."""
+
+    source: str
+    expected: str | None
+    report: list[str]
+    module: str
+
+    @classmethod
+    def load(cls, path: Path) -> Case:
+        text = path.read_text(encoding="utf-8")
+        report: list[str] = []
+        if REPORT_MARK in text:
+            text, report_text = text.split(REPORT_MARK)
+            report = [line for line in report_text.splitlines() if line.strip()]
+        expected = None
+        if EXPECTED_MARK in text:
+            text, expected = text.split(EXPECTED_MARK)
+        module = "app"
+        first = text.splitlines()[0] if text else ""
+        if first.startswith(MODULE_PREFIX):
+            module = first[len(MODULE_PREFIX) :].strip()
+        return cls(text, expected, report, module)
+
+
+def module_path(root: Path, module: str) -> Path:
+    parts = module.split(".")
+    for depth in range(1, len(parts)):
+        package = root.joinpath(*parts[:depth])
+        package.mkdir(parents=True, exist_ok=True)
+        (package / "__init__.py").touch()
+    return root.joinpath(*parts[:-1], parts[-1] + ".py")
+
+
+def rules_for_fixture(path: Path) -> list[type[Rule]]:
+    """Noop cases run with only their rule (and what it requires): the rule must not touch the
+    file. Transform cases run with every rule, as users do."""
+    if not path.stem.startswith("noop-"):
+        return list(RULES)
+    folder = path.parent.name
+    rule = next(r for r in RULES if r.name.replace("-", "_") == folder)
+    return select_rules([rule.id])[0]
+
+
+def convert_text(
+    tmp: Path, source: str, module: str = "app", rules: list[type[Rule]] | None = None
+) -> tuple[str, RunReport]:
+    """Convert one module's source in a scratch folder; return the new text and the report."""
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    path = module_path(tmp, module)
+    path.write_text(source, encoding="utf-8")
+    report = run([tmp], Options(mode="write", rules=RULES if rules is None else rules))
+    return path.read_text(encoding="utf-8"), report
+
+
+def report_lines(report: RunReport, display_prefix: str = "") -> list[str]:
+    """Findings as ``line:col RULE severity message → fix`` (the path dropped)."""
+    lines = []
+    for finding in report.findings:
+        where = f"{finding.line}:{finding.column}"
+        text = f"{where} {finding.rule} {finding.severity} {finding.message}"
+        if finding.fix:
+            text += f" → {finding.fix}"
+        lines.append(text)
+    return lines
+
+
+def convert_tree(source_root: Path, work: Path) -> RunReport:
+    if work.exists():
+        shutil.rmtree(work)
+    shutil.copytree(source_root, work)
+    return run([work], Options(mode="write", rules=RULES))

@@ -1,0 +1,47 @@
+"""Every rule's before/after fixtures, plus the properties that hold on every file.
+
+A fixture is ``tests/fixtures/rules/<rule-name>/<case-id>.py``: the input, then optionally
+``# ----- expected -----`` and the expected output (absent: the file must stay byte-identical),
+then optionally ``# ----- report -----`` and the expected report lines. Case ids that start with
+``noop-`` must not change the file. For every case: the output matches, it compiles, and a
+second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests._harness import Case, convert_text, report_lines, rules_for_fixture
+
+FIXTURES = Path(__file__).parent / "fixtures" / "rules"
+CASES = sorted(FIXTURES.glob("*/*.py"))
+
+
+@pytest.mark.parametrize("path", CASES, ids=[f"{p.parent.name}/{p.stem}" for p in CASES])
+def test_fixture(path: Path, tmp_path: Path) -> None:
+    case = Case.load(path)
+    if path.stem.startswith("noop-"):
+        assert case.expected is None, "a noop case has no expected section"
+    rules = rules_for_fixture(path)
+    output, report = convert_text(tmp_path / "run1", case.source, case.module, rules)
+    expected = case.source if case.expected is None else case.expected
+    assert output == expected
+    assert report_lines(report) == case.report
+    ast.parse(expected)
+    again, second = convert_text(tmp_path / "run2", output, case.module, rules)
+    assert again == output, "a second run must change nothing"
+    assert second.counts["failed"] == 0
+
+
+def test_every_rule_has_transform_and_noop_fixtures() -> None:
+    from flask2quart.codemods import RULES
+
+    for rule in RULES:
+        folder = FIXTURES / rule.name.replace("-", "_")
+        cases = list(folder.glob("*.py"))
+        noops = [c for c in cases if c.stem.startswith("noop-")]
+        assert noops, f"{rule.id} {rule.name}: no noop fixture in {folder}"
+        assert len(cases) > len(noops), f"{rule.id} {rule.name}: no transform fixture"
