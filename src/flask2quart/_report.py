@@ -40,6 +40,9 @@ class FileResult:
     original: bytes = b""
     converted: bytes | None = None
     error: str = ""
+    target: Path | None = None  # where the file lives on disk
+    relative: str = ""  # its path under the migrated root (the layout ``--out`` copies)
+    data: dict[str, Any] = field(default_factory=dict)  # what rules recorded for finish()
 
     @property
     def changed(self) -> bool:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 if TYPE_CHECKING:
+    from flask2quart._project import ProjectContext
     from flask2quart._transform import FileContext
 
 Severity = Literal["error", "warning", "info"]
@@ -57,3 +58,9 @@ class Rule:
     @classmethod
     def info(cls) -> RuleInfo:
         return RuleInfo(cls.id, cls.name, cls.summary)
+
+    @classmethod
+    def finish(cls, project: ProjectContext) -> None:
+        """Called once per run after every file is transformed, before anything is written:
+        the place for project-wide edits (generated modules, dependency lists, pytest config).
+        Per-file information reaches it through ``FileContext.data`` -> ``FileResult.data``."""

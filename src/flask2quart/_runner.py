@@ -23,6 +23,7 @@ import libcst as cst
 
 from flask2quart._discovery import SourceFile, discover
 from flask2quart._imports import add_imports
+from flask2quart._project import ProjectContext
 from flask2quart._report import FileResult, Finding, RunReport
 from flask2quart._rules import Rule
 from flask2quart._transform import BatchedTransformer, FileContext, resolve_findings
@@ -129,7 +130,9 @@ def transform(parsed: Parsed, plan: Plan, evaluator: Evaluator, options: Options
         return _failed(source.display, parsed.original, f"internal error: {_one_line(error)}")
     findings = resolve_findings(parsed.module, context)
     if new_bytes == parsed.original:
-        return FileResult(source.display, "unchanged", findings, parsed.original, None)
+        return FileResult(
+            source.display, "unchanged", findings, parsed.original, None, data=context.data
+        )
     try:
         compile(new_bytes, source.display, "exec", dont_inherit=True)
     except SyntaxError as error:
@@ -145,7 +148,9 @@ def transform(parsed: Parsed, plan: Plan, evaluator: Evaluator, options: Options
             )
         )
         return FileResult(source.display, "failed", findings, parsed.original, None, error.msg)
-    return FileResult(source.display, "changed", findings, parsed.original, new_bytes)
+    return FileResult(
+        source.display, "changed", findings, parsed.original, new_bytes, data=context.data
+    )
 
 
 def _failed(display: str, original: bytes, reason: str) -> FileResult:
@@ -205,24 +210,31 @@ def run(
     evaluator = Evaluator(plan.index)
     report = RunReport()
     for number, parsed in enumerate(parsed_files, 1):
-        report.files.append(transform(parsed, plan, evaluator, options))
+        result = transform(parsed, plan, evaluator, options)
+        result.target = parsed.source.path
+        result.relative = parsed.source.relative
+        report.files.append(result)
         if progress:
             progress("converting", number, len(parsed_files))
+    roots = [p.resolve() if p.is_dir() else p.resolve().parent for p in paths]
+    project = ProjectContext(roots, sources, report, plan, dict(options.settings))
+    for rule in options.rules:
+        rule.finish(project)
     if options.mode == "write":
-        _write_in_place(report, {s.display: s for s in sources})
+        _write_in_place(report)
     elif options.mode == "out":
         assert options.out_dir is not None
-        _write_copy(report, sources, others, options.out_dir)
+        _write_copy(report, others, options.out_dir)
     return report
 
 
-def _write_in_place(report: RunReport, sources: dict[str, SourceFile]) -> None:
+def _write_in_place(report: RunReport) -> None:
     for result in report.files:
-        if result.status != "changed" or result.converted is None:
+        if result.status != "changed" or result.converted is None or result.target is None:
             continue
-        path = sources[result.path].path
+        path = result.target
         try:
-            if not os.access(path, os.W_OK):
+            if path.exists() and not os.access(path, os.W_OK):
                 raise PermissionError("the file is read-only")
             atomic_write(path, result.converted)
         except OSError as error:
@@ -238,26 +250,23 @@ def _mark_unwritable(result: FileResult, error: OSError) -> None:
     result.findings.append(Finding(result.path, 1, 1, ENGINE_RULE, "error", reason, ""))
 
 
-def _write_copy(
-    report: RunReport,
-    sources: list[SourceFile],
-    others: list[tuple[Path, str]],
-    out_dir: Path,
-) -> None:
-    by_display = {s.display: s for s in sources}
+def _write_copy(report: RunReport, others: list[tuple[Path, str]], out_dir: Path) -> None:
+    written: set[str] = set()
     for result in report.files:
-        source = by_display[result.path]
-        target = out_dir / source.relative
+        target = out_dir / result.relative
+        written.add(result.relative)
         data = result.converted if result.status == "changed" else result.original
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            if data is None or (result.status == "failed" and not result.original):
-                shutil.copyfile(source.path, target)
-            else:
+            if result.status == "failed" and not result.original and result.target:
+                shutil.copyfile(result.target, target)
+            elif data is not None:
                 atomic_write(target, data)
         except OSError as error:
             _mark_unwritable(result, error)
     for path, relative in others:
+        if relative in written:
+            continue
         target = out_dir / relative
         try:
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -53,6 +53,8 @@ class FileContext:
     imports: list[ImportRequest] = field(default_factory=list)
     # generator expressions that received an ``await`` and must become list comprehensions
     eager_genexps: set[cst.GeneratorExp] = field(default_factory=set)
+    # plain data a rule wants its finish() to see (picklable: workers may produce it)
+    data: dict[str, Any] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ reporting
 
