@@ -33,6 +33,9 @@ _RE_EXPORTING_SUBMODULES = (
     "app blueprints globals helpers templating wrappers json ctx sessions signals config"
 ).split()
 
+# requests (spec §4): what the HTTP-client rules need to follow a Response from its call.
+REQUESTS_VERBS = ("get", "options", "head", "post", "put", "patch", "delete")
+
 _RENAMED: dict[str, str] = {
     "quart.Quart": "flask.Flask",
     "quart.app.Quart": "flask.Flask",
@@ -50,6 +53,10 @@ _RENAMED: dict[str, str] = {
     "flask.ctx.AppContext": "flask.ctx.AppContext",
     "quart.ctx.AppContext": "flask.ctx.AppContext",
     "quart.ctx.RequestContext": "flask.ctx.RequestContext",
+    **{f"requests.api.{name}": f"requests.{name}" for name in (*REQUESTS_VERBS, "request")},
+    "requests.sessions.Session": "requests.Session",
+    "requests.sessions.session": "requests.session",
+    "requests.models.Response": "requests.Response",
 }
 
 
@@ -92,6 +99,7 @@ VALUES: dict[str, Type] = {
     ),
     "werkzeug.FileStorage": ("cls", "werkzeug.FileStorage"),
     "unittest.TestCase": ("cls", "unittest.TestCase"),
+    "requests.Session": ("cls", "requests.Session"),
     "flask.request": _obj("flask.Request"),
     "flask.current_app": _obj("flask.Flask"),
     "flask.session": _obj("flask.Session"),
@@ -134,6 +142,12 @@ CALL_RESULTS: dict[str, Type] = {
         f"flask.testing.FlaskClient.{verb}": _obj("flask.testing.TestResponse")
         for verb in ("get", "post", "put", "delete", "patch", "head", "options", "trace", "open")
     },
+    "requests.session": _obj("requests.Session"),
+    **{
+        f"{owner}{verb}": _obj("requests.Response")
+        for owner in ("requests.", "requests.Session.")
+        for verb in (*REQUESTS_VERBS, "request")
+    },
 }
 
 # Type of an attribute of an instance ("Class.attr").
@@ -145,6 +159,7 @@ ATTRIBUTES: dict[str, Type] = {
     "flask.Request.values": _obj("werkzeug.MultiDict"),
     "flask.Request.args": _obj("werkzeug.MultiDict"),
     "flask.Request.files": _obj("werkzeug.FileMultiDict"),
+    "requests.Response.request": _obj("requests.PreparedRequest"),
 }
 
 # Type of ``x[...]`` for an instance of the class.
@@ -158,6 +173,8 @@ ENTERS: dict[str, Type] = {
     "flask.ctx.AppContext": _obj("flask.ctx.AppContext"),
     "flask.ctx.RequestContext": _obj("flask.ctx.RequestContext"),
     "flask.testing.SessionTransaction": _obj("flask.Session"),
+    "requests.Session": _obj("requests.Session"),
+    "requests.Response": _obj("requests.Response"),
 }
 
 

@@ -70,6 +70,9 @@ class Plan:
     kinds: dict[str, str] = field(default_factory=dict)
     # functions whose optional seed (a blocking call we would convert) stays, and why
     optional_blocked: dict[str, tuple[str, Reason]] = field(default_factory=dict)
+    # optional seeds left sync somewhere (blocked caller, lambda ...): a rule that swaps a shared
+    # object for an async one (a requests Session) keeps it whole when one of its calls stays sync
+    sync_optional_keys: set[str] = field(default_factory=set)
     async_method_names: frozenset[str] = frozenset()
 
     def is_async(self, fqn: str) -> bool:
@@ -128,6 +131,7 @@ class _Solver:
         self.callees: dict[str, list[tuple[str, str]]] = {}
         self.mandatory: dict[str, str] = {}
         self.optional: dict[str, str] = {}
+        self.optional_sites: list[tuple[str, str, str]] = []
 
     # ------------------------------------------------------------------ driver
 
@@ -150,6 +154,9 @@ class _Solver:
         for fqn, key in self.optional.items():
             if fqn in self.plan.blocked and fqn not in self.plan.async_functions:
                 self.plan.optional_blocked[fqn] = (key, self.plan.blocked[fqn])
+        for fqn, key, context in self.optional_sites:
+            if context not in AWAITABLE_CONTEXTS or not self.plan.is_async(fqn):
+                self.plan.sync_optional_keys.add(key)
         self.plan.async_method_names = (
             frozenset(
                 fqn.rsplit(".", 1)[-1]
@@ -361,6 +368,8 @@ class _Solver:
                     self._seed(fqn, "mandatory", f"with {manager[1]}", with_fact.context)
 
     def _seed(self, fqn: str, kind: SeedKind | None, key: str, context: str) -> None:
+        if kind == "optional":
+            self.optional_sites.append((fqn, key, context))
         if kind is None or context not in AWAITABLE_CONTEXTS:
             return
         table = self.mandatory if kind == "mandatory" else self.optional
