@@ -15,12 +15,20 @@ from flask2quart._rules import Rule
 from .async_app_contexts import AsyncAppContexts
 from .async_view_decorators import AsyncViewDecorators
 from .await_quart_apis import AwaitQuartApis
+from .httpx_exceptions import HttpxExceptions
+from .httpx_response_attributes import HttpxResponseAttributes
 from .make_async import MakeAsync
 from .rename_flask_imports import RenameFlaskImports
+from .requests_to_httpx import RequestsToHttpx
+from .shared_http_client import SharedHttpClient
 
 RULES: tuple[type[Rule], ...] = (
     RenameFlaskImports,
     # argument rewrites go here, before anything wraps a call in ``await``
+    RequestsToHttpx,  # rewrites a requests call's arguments, then awaits it itself
+    HttpxResponseAttributes,
+    HttpxExceptions,
+    SharedHttpClient,
     AsyncViewDecorators,
     AwaitQuartApis,
     AsyncAppContexts,

@@ -10,6 +10,7 @@ lands in their app; a test runs it under Quart's test client, pytest-asyncio and
 
 from __future__ import annotations
 
+from collections.abc import Container, Iterable
 from typing import Literal
 
 Transport = Literal["aiohttp", "httpcore", "httpx2"]
@@ -324,3 +325,25 @@ def helper_source(transport: Transport) -> str:
     doc, imports, functions = _TRANSPORTS[transport]
     header = _HEADER.format(marker=MARKER, module=module, transport_doc=doc, imports=imports)
     return header + functions + _BODY.format(module=module)
+
+
+def helper_module(modules: Iterable[str], functions: Container[str]) -> str:
+    """The dotted name of the generated module, decided from the program alone (so every file
+    of a run, and every later run, agrees): ``<package>.http_client`` in the app's main
+    top-level package (the one with most modules; tests excluded), else a top-level module.
+    A module of that name that is not ours (no ``http_client`` function) moves it aside."""
+    names = set(modules)
+    counts: dict[str, int] = {}
+    for name in names:
+        top, _, rest = name.partition(".")
+        if rest and top in names and top not in _TEST_PACKAGES:
+            counts[top] = counts.get(top, 0) + 1
+    package = min(counts, key=lambda top: (-counts[top], top)) if counts else ""
+    for leaf in (MODULE_NAME, f"quart_{MODULE_NAME}"):
+        candidate = f"{package}.{leaf}" if package else leaf
+        if candidate not in names or f"{candidate}.http_client" in functions:
+            return candidate
+    return f"{package}._flask2quart_{MODULE_NAME}" if package else f"_flask2quart_{MODULE_NAME}"
+
+
+_TEST_PACKAGES = frozenset({"tests", "test", "testing"})

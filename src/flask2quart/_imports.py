@@ -144,3 +144,94 @@ def add_imports(module: cst.Module, requests: Sequence[ImportRequest]) -> cst.Mo
         index = _insertion_index(body)
         body[index:index] = new_statements
     return module.with_changes(body=body)
+
+
+class _UsedNames(cst.CSTVisitor):
+    """Every name read in a module, outside import statements."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+        self.exported: set[str] = set()
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if any(
+            isinstance(t.target, cst.Name) and t.target.value == "__all__" for t in node.targets
+        ):
+            for element in getattr(node.value, "elements", ()):
+                value = getattr(element, "value", None)
+                if isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
+                    self.exported.add(value.evaluated_value)
+
+
+def _bound_name(alias: cst.ImportAlias) -> str:
+    if alias.asname is not None:
+        return _dotted(alias.asname.name)  # type: ignore[arg-type, unused-ignore]
+    return _dotted(alias.name).split(".", 1)[0]
+
+
+def _from_package(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def remove_unused_imports(module: cst.Module, package: str) -> cst.Module:
+    """Drop the module-level imports of ``package`` (or its submodules) whose names the module
+    no longer reads (nor exports through ``__all__``); statements left empty go entirely."""
+    used = _UsedNames()
+    module.visit(used)
+    keep = used.names | used.exported
+    body: list[cst.BaseStatement] = []
+    orphaned: list[cst.EmptyLine] = []  # blank lines and comments above a removed import
+    for statement in module.body:
+        if orphaned and hasattr(statement, "leading_lines"):
+            statement = statement.with_changes(leading_lines=[*orphaned, *statement.leading_lines])
+            orphaned = []
+        if not isinstance(statement, cst.SimpleStatementLine):
+            body.append(statement)
+            continue
+        small: list[cst.BaseSmallStatement] = []
+        for node in statement.body:
+            if isinstance(node, cst.Import):
+                names = [
+                    alias
+                    for alias in node.names
+                    if not _from_package(_dotted(alias.name), package) or _bound_name(alias) in keep
+                ]
+                if names:
+                    names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                    small.append(node.with_changes(names=names))
+            elif (
+                isinstance(node, cst.ImportFrom)
+                and not node.relative
+                and _from_package(_dotted(node.module), package)
+                and not isinstance(node.names, cst.ImportStar)
+            ):
+                names = [alias for alias in node.names if _bound_name(alias) in keep]
+                if names:
+                    names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                    small.append(node.with_changes(names=names))
+            else:
+                small.append(node)
+        if small:
+            small[-1] = small[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+            body.append(statement.with_changes(body=small))
+        else:
+            orphaned = list(statement.leading_lines)
+    return module.with_changes(body=body)

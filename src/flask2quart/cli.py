@@ -90,6 +90,30 @@ def main() -> None:
     type=click.Path(path_type=Path),
     help="Also write the report as JSON to this file.",
 )
+@click.option(
+    "--http-transport",
+    type=click.Choice(["aiohttp", "httpcore", "httpx2"]),
+    default="aiohttp",
+    show_default=True,
+    help="What converted requests calls run on: httpx over aiohttp, plain httpx, or httpx2.",
+)
+@click.option(
+    "--gather",
+    is_flag=True,
+    help="Turn loops that await one call per item into asyncio.gather (runs them concurrently).",
+)
+@click.option(
+    "--gather-limit",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="With --gather: at most this many calls at once (0: no limit).",
+)
+@click.option(
+    "--wrap-blocking",
+    is_flag=True,
+    help="Wrap blocking calls left in async code in Quart's run_sync.",
+)
 def migrate_command(
     paths: tuple[Path, ...],
     out_dir: Path | None,
@@ -99,6 +123,10 @@ def migrate_command(
     skip: tuple[str, ...],
     list_rules: bool,
     report_path: Path | None,
+    http_transport: str,
+    gather: bool,
+    gather_limit: int,
+    wrap_blocking: bool,
 ) -> None:
     """Rewrite the Flask code under PATHS for Quart (in place unless --out/--diff/--check)."""
     if list_rules:
@@ -115,7 +143,13 @@ def migrate_command(
             f"unknown rule id {error.args[0]} (see --list-rules)", param_hint="--only/--skip"
         ) from None
     mode: Mode = "out" if out_dir else "diff" if show_diff else "check" if check else "write"
-    options = Options(mode=mode, out_dir=out_dir, rules=rules)
+    settings: dict[str, object] = {
+        "http_transport": http_transport,
+        "gather": gather,
+        "gather_limit": gather_limit,
+        "wrap_blocking": wrap_blocking,
+    }
+    options = Options(mode=mode, out_dir=out_dir, rules=rules, settings=settings)
     try:
         report = run(list(paths), options)
     except KeyboardInterrupt:

@@ -73,6 +73,7 @@ class Plan:
     # optional seeds left sync somewhere (blocked caller, lambda ...): a rule that swaps a shared
     # object for an async one (a requests Session) keeps it whole when one of its calls stays sync
     sync_optional_keys: set[str] = field(default_factory=set)
+    converted_optional_keys: set[str] = field(default_factory=set)
     async_method_names: frozenset[str] = frozenset()
 
     def is_async(self, fqn: str) -> bool:
@@ -157,6 +158,8 @@ class _Solver:
         for fqn, key, context in self.optional_sites:
             if context not in AWAITABLE_CONTEXTS or not self.plan.is_async(fqn):
                 self.plan.sync_optional_keys.add(key)
+            else:
+                self.plan.converted_optional_keys.add(key)
         self.plan.async_method_names = (
             frozenset(
                 fqn.rsplit(".", 1)[-1]
