@@ -15,6 +15,7 @@ from flask2quart._rules import Rule
 from .async_app_contexts import AsyncAppContexts
 from .async_view_decorators import AsyncViewDecorators
 from .await_quart_apis import AwaitQuartApis
+from .blocking_calls import BlockingCalls
 from .httpx_exceptions import HttpxExceptions
 from .httpx_response_attributes import HttpxResponseAttributes
 from .make_async import MakeAsync
@@ -32,6 +33,7 @@ RULES: tuple[type[Rule], ...] = (
     AsyncViewDecorators,
     AwaitQuartApis,
     AsyncAppContexts,
+    BlockingCalls,
     MakeAsync,
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from flask2quart.codemods import RULES, select_rules
 EXPECTED_MARK = "# ----- expected -----\n"
 REPORT_MARK = "# ----- report -----\n"
 MODULE_PREFIX = "# module: "
+SETTINGS_PREFIX = "# settings: "
 
 
 @dataclass
@@ -24,6 +26,7 @@ class Case:
     expected: str | None
     report: list[str]
     module: str
+    settings: dict[str, object]
 
     @classmethod
     def load(cls, path: Path) -> Case:
@@ -36,10 +39,13 @@ class Case:
         if EXPECTED_MARK in text:
             text, expected = text.split(EXPECTED_MARK)
         module = "app"
-        first = text.splitlines()[0] if text else ""
-        if first.startswith(MODULE_PREFIX):
-            module = first[len(MODULE_PREFIX) :].strip()
-        return cls(text, expected, report, module)
+        settings: dict[str, object] = {}
+        for line in text.splitlines()[:2]:
+            if line.startswith(MODULE_PREFIX):
+                module = line[len(MODULE_PREFIX) :].strip()
+            elif line.startswith(SETTINGS_PREFIX):
+                settings = json.loads(line[len(SETTINGS_PREFIX) :])
+        return cls(text, expected, report, module, settings)
 
 
 def module_path(root: Path, module: str) -> Path:
@@ -62,7 +68,11 @@ def rules_for_fixture(path: Path) -> list[type[Rule]]:
 
 
 def convert_text(
-    tmp: Path, source: str, module: str = "app", rules: list[type[Rule]] | None = None
+    tmp: Path,
+    source: str,
+    module: str = "app",
+    rules: list[type[Rule]] | None = None,
+    settings: dict[str, object] | None = None,
 ) -> tuple[str, RunReport]:
     """Convert one module's source in a scratch folder; return the new text and the report."""
     if tmp.exists():
@@ -70,7 +80,10 @@ def convert_text(
     tmp.mkdir(parents=True)
     path = module_path(tmp, module)
     path.write_text(source, encoding="utf-8")
-    report = run([tmp], Options(mode="write", rules=RULES if rules is None else rules))
+    options = Options(
+        mode="write", rules=RULES if rules is None else rules, settings=dict(settings or {})
+    )
+    report = run([tmp], options)
     return path.read_text(encoding="utf-8"), report
 
 

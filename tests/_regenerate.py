@@ -26,7 +26,7 @@ def regenerate(path: Path) -> None:
     case = Case.load(path)
     with tempfile.TemporaryDirectory() as scratch:
         output, report = convert_text(
-            Path(scratch) / "run", case.source, case.module, rules_for_fixture(path)
+            Path(scratch) / "run", case.source, case.module, rules_for_fixture(path), case.settings
         )
     text = case.source
     if output != case.source:

@@ -26,12 +26,12 @@ def test_fixture(path: Path, tmp_path: Path) -> None:
     if path.stem.startswith("noop-"):
         assert case.expected is None, "a noop case has no expected section"
     rules = rules_for_fixture(path)
-    output, report = convert_text(tmp_path / "run1", case.source, case.module, rules)
+    output, report = convert_text(tmp_path / "run1", case.source, case.module, rules, case.settings)
     expected = case.source if case.expected is None else case.expected
     assert output == expected
     assert report_lines(report) == case.report
     ast.parse(expected)
-    again, second = convert_text(tmp_path / "run2", output, case.module, rules)
+    again, second = convert_text(tmp_path / "run2", output, case.module, rules, case.settings)
     assert again == output, "a second run must change nothing"
     assert second.counts["failed"] == 0
 
