@@ -16,6 +16,7 @@ from .async_app_contexts import AsyncAppContexts
 from .async_view_decorators import AsyncViewDecorators
 from .await_quart_apis import AwaitQuartApis
 from .blocking_calls import BlockingCalls
+from .gather_loops import GatherLoops
 from .httpx_exceptions import HttpxExceptions
 from .httpx_response_attributes import HttpxResponseAttributes
 from .make_async import MakeAsync
@@ -34,6 +35,7 @@ RULES: tuple[type[Rule], ...] = (
     AwaitQuartApis,
     AsyncAppContexts,
     BlockingCalls,
+    GatherLoops,  # reads the awaits other rules put on calls (children are left first)
     MakeAsync,
 )
 
