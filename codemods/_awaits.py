@@ -48,6 +48,7 @@ def describe_reason(reason: tuple[str, str] | None) -> str:
         "import-time": f"it is called at import time in {detail}",
         "context": f"it is called {detail}",
         "caller": f"its caller {detail} cannot become async",
+        "tests-off": f"it is a pytest {detail} and the test-code rules are not enabled",
     }.get(kind, f"{kind} {detail}")
 
 
