@@ -98,6 +98,15 @@ class Plan:
             current = detail
         return result
 
+    def describe_chain(self, fqn: str) -> str:
+        """``a → b → flask.flash``; a decorator's wrapper says so: ``w (wrapping) → view``."""
+        parts = []
+        for name in self.chain(fqn):
+            reason = self.async_functions.get(name)
+            wrapping = reason is not None and reason[0] == "wraps"
+            parts.append(short_name(name) + (" (wrapping)" if wrapping else ""))
+        return " → ".join(parts)
+
     def blocked_chain(self, fqn: str, limit: int = 8) -> list[str]:
         result = [fqn]
         current = fqn
@@ -487,6 +496,12 @@ class _Solver:
                 if member != fqn:
                     family.append(member)
         return family
+
+
+def short_name(fqn: str) -> str:
+    """``module.function`` (or ``Class.method``) without package and ``<locals>`` noise."""
+    parts = [p for p in fqn.split(".") if p != "<locals>"]
+    return ".".join(parts[-2:]) if len(parts) > 1 else fqn
 
 
 def _caller_key(item: tuple[str | None, str]) -> tuple[str, str]:
