@@ -5,8 +5,9 @@ async view returns the coroutine un-awaited from a sync wrapper: every request t
 500 (spec §1.9). When the plan makes the wrapper async (a wrapped view became async, or the
 wrapper itself awaits), the call of the wrapped function becomes
 ``await current_app.ensure_async(f)(*a, **k)`` — Quart's documented pattern, which runs a sync
-view in a worker thread and awaits an async one — or plain ``await f(...)`` when every function
-the decorator wraps is async.
+view in a worker thread and awaits an async one, used whenever the decorator wraps a view (so a
+sync view decorated later still works) — or plain ``await f(...)`` for a decorator that only
+wraps helpers, all of them async (no app context needed).
 """
 
 from __future__ import annotations
