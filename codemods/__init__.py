@@ -12,30 +12,56 @@ from collections.abc import Iterable
 
 from flask2quart._rules import Rule
 
+from .app_run_arguments import AppRunArguments
 from .async_app_contexts import AsyncAppContexts
 from .async_view_decorators import AsyncViewDecorators
 from .await_quart_apis import AwaitQuartApis
+from .background_work import BackgroundWork
 from .blocking_calls import BlockingCalls
+from .cli_app_context import CliAppContext
 from .gather_loops import GatherLoops
+from .helper_signatures import HelperSignatures
 from .httpx_exceptions import HttpxExceptions
 from .httpx_response_attributes import HttpxResponseAttributes
 from .make_async import MakeAsync
+from .open_resource import OpenResource
+from .prefixed_env import PrefixedEnv
+from .quart_config_defaults import QuartConfigDefaults
 from .rename_flask_imports import RenameFlaskImports
 from .requests_to_httpx import RequestsToHttpx
 from .shared_http_client import SharedHttpClient
+from .sqlite_thread_affinity import SqliteThreadAffinity
+from .stream_with_context import StreamWithContext
+from .template_attribute import TemplateAttribute
+from .wsgi_only_apis import WsgiOnlyApis
 
 RULES: tuple[type[Rule], ...] = (
     RenameFlaskImports,
-    # argument rewrites go here, before anything wraps a call in ``await``
-    RequestsToHttpx,  # rewrites a requests call's arguments, then awaits it itself
+    # Rules that rewrite a call's arguments or replace the call: before anything wraps it in
+    # ``await`` (the awaiting rules only wrap nodes that are still calls).
+    HelperSignatures,
+    PrefixedEnv,
+    OpenResource,
+    TemplateAttribute,
+    StreamWithContext,
+    WsgiOnlyApis,
+    CliAppContext,
+    AppRunArguments,
+    SqliteThreadAffinity,
+    QuartConfigDefaults,
+    BackgroundWork,
+    # requests -> httpx: rewrites a requests call's arguments, then awaits it itself
+    RequestsToHttpx,
     HttpxResponseAttributes,
     HttpxExceptions,
     SharedHttpClient,
+    # Rules that insert ``await``.
     AsyncViewDecorators,
     AwaitQuartApis,
     AsyncAppContexts,
     BlockingCalls,
     GatherLoops,  # reads the awaits other rules put on calls (children are left first)
+    # Last: ``async def`` once every rule has had its say about the body.
     MakeAsync,
 )
 

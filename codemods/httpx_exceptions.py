@@ -28,6 +28,7 @@ from flask2quart._transform import FileContext
 from flask2quart.analysis.model import Site
 
 from ._http_helper import client_module
+from .requests_to_httpx import requests_fully_converted
 
 _CONNECTION = (
     "ConnectError ConnectTimeout ReadError WriteError RemoteProtocolError ProxyError".split()
@@ -67,6 +68,7 @@ class HttpxExceptions(Rule):
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         self.tuple_ok: set[cst.CSTNode] = set()
+        self.all_converted = requests_fully_converted(context.plan)
 
     # ------------------------------------------------------------------ where a tuple is fine
 
@@ -116,7 +118,9 @@ class HttpxExceptions(Rule):
         if site is None:
             return updated
         name = self._requests_class(original, site)
-        if name is None or not self.context.function_is_async(site.owner):
+        if name is None:
+            return updated
+        if not self.all_converted and not self.context.function_is_async(site.owner):
             return updated
         classes = [self._class(target) for target in MAPPING[name]]
         self.context.data["httpx_names"] = True

@@ -27,6 +27,8 @@ from flask2quart._rules import Rule
 from flask2quart._transform import FileContext
 from flask2quart.analysis.model import Site
 
+from .requests_to_httpx import requests_fully_converted
+
 RESPONSE = "requests.Response"
 _RENAMED = {"reason": "reason_phrase", "next": "next_request"}
 _URL_ATTRIBUTES = frozenset(
@@ -59,6 +61,7 @@ class HttpxResponseAttributes(Rule):
         self.bare_safe: set[cst.CSTNode] = set()  # nodes where `not x` needs no parentheses
         self.async_iterators: set[cst.Call] = set()
         self.loop_iterables: set[cst.CSTNode] = set()
+        self.all_converted = requests_fully_converted(context.plan)
         self.imports_requests = any(
             binding.kind == "import" and binding.fqn.split(".")[0] == "requests"
             for bindings in context.model.module_scope.bindings.values()
@@ -112,7 +115,7 @@ class HttpxResponseAttributes(Rule):
         if site is None:
             return None
         key = self.context.member_key(node)
-        if not self.context.function_is_async(site.owner):
+        if not self.context.function_is_async(site.owner) and not self.all_converted:
             self._report_unknown(node, site, key)
             return None
         return site, key
@@ -178,7 +181,9 @@ class HttpxResponseAttributes(Rule):
             updated_node.func, cst.Attribute
         ):
             return updated_node
-        if original_node not in self.loop_iterables:
+        if original_node not in self.loop_iterables or not self.context.function_is_async(
+            found[0].owner
+        ):
             self.context.report(
                 original_node,
                 self.id,

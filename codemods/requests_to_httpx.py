@@ -33,6 +33,7 @@ from flask2quart._rules import Rule, SeedKind
 from flask2quart._transform import FileContext
 from flask2quart.analysis.catalogue import REQUESTS_VERBS
 from flask2quart.analysis.model import Site
+from flask2quart.analysis.solve import Plan
 
 from ._awaits import awaited, why_not_awaitable
 from ._http_helper import client_module, helper_module
@@ -423,6 +424,14 @@ class RequestsToHttpx(Rule):
         if not self.context.data.get("http_client") and not self.context.data.get("httpx_names"):
             return updated_node
         return remove_unused_imports(updated_node, "requests")
+
+
+def requests_fully_converted(plan: Plan) -> bool:
+    """Whether every requests call of the program was converted: then every Response and
+    exception the code handles is httpx's, even in the sync helpers it is passed to."""
+    converted = any(key.startswith("requests.") for key in plan.converted_optional_keys)
+    kept = any(key.startswith("requests.") for key in plan.sync_optional_keys)
+    return converted and not kept
 
 
 def _keyword_args(args: Sequence[cst.Arg], positional: Sequence[str]) -> list[cst.Arg] | None:
