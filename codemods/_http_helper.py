@@ -76,7 +76,7 @@ _TRANSPORTS: dict[Transport, tuple[str, str, str]] = {
         "  per call than httpx's default transport. aiohttp keeps no cookies of its own\n"
         "  here: httpx decides, as it would alone.",
         "import aiohttp\nimport httpx\nfrom httpx_aiohttp import AiohttpTransport",
-        """
+        '''
 
 def _transport(verify: Any, cert: Any, proxy: str | None) -> httpx.AsyncBaseTransport:
     ssl_context = _ssl_context(verify, cert)
@@ -91,12 +91,39 @@ def _transport(verify: Any, cert: Any, proxy: str | None) -> httpx.AsyncBaseTran
             connector=connector, cookie_jar=aiohttp.DummyCookieJar(), trust_env=True
         )
 
-    return AiohttpTransport(client=session, proxy=httpx.Proxy(proxy) if proxy else None)
+    return _AiohttpTransport(client=session, proxy=httpx.Proxy(proxy) if proxy else None)
+
+
+class _AiohttpTransport(AiohttpTransport):
+    """httpx-aiohttp 0.2, with the failures httpx's own transport reports."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if isinstance(request.stream, httpx.ByteStream):
+            # A followed redirect re-sends the first request's (empty) body as a stream,
+            # which would go out chunked on a GET: read it so it is sent as bytes.
+            await request.aread()
+        try:
+            return await super().handle_async_request(request)
+        except httpx.TransportError as error:
+            raise _httpx_error(error, request) from error.__cause__
+
+
+def _httpx_error(error: httpx.TransportError, request: httpx.Request) -> Exception:
+    """A refused connection is a ConnectError and a server that hangs up a
+    RemoteProtocolError (as with httpx's transport), not a ConnectTimeout."""
+    cause = error.__cause__
+    if isinstance(error, httpx.ConnectTimeout):
+        if isinstance(cause, aiohttp.ClientConnectorError):
+            error = httpx.ConnectError(str(error))
+        elif isinstance(cause, aiohttp.ServerDisconnectedError):
+            error = httpx.RemoteProtocolError(str(error))
+    error.request = request
+    return error
 
 
 def _client_settings(verify: Any, cert: Any, proxy: str | None) -> dict[str, Any]:
     return {"transport": _transport(verify, cert, proxy)}
-""",
+''',
     ),
     "httpcore": (
         "Transport: httpx's own (httpcore).",

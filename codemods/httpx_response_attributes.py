@@ -61,6 +61,7 @@ class HttpxResponseAttributes(Rule):
         self.bare_safe: set[cst.CSTNode] = set()  # nodes where `not x` needs no parentheses
         self.async_iterators: set[cst.Call] = set()
         self.loop_iterables: set[cst.CSTNode] = set()
+        self.negations: set[cst.CSTNode] = set()  # `not r.is_error` made from `r.ok`
         self.all_converted = requests_fully_converted(context.plan)
         self.imports_requests = any(
             binding.kind == "import" and binding.fqn.split(".")[0] == "requests"
@@ -138,9 +139,10 @@ class HttpxResponseAttributes(Rule):
         if key == f"{RESPONSE}.ok":
             is_error = updated_node.with_changes(attr=cst.Name("is_error"))
             negated = cst.UnaryOperation(operator=cst.Not(), expression=is_error)
-            if original_node in self.bare_safe:
-                return negated
-            return negated.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+            if original_node not in self.bare_safe:
+                negated = negated.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+            self.negations.add(negated)
+            return negated
         if key == f"{RESPONSE}.is_permanent_redirect":
             status = updated_node.with_changes(attr=cst.Name("status_code"))
             moved = cst.ensure_type(cst.parse_expression("x in (301, 308)"), cst.Comparison)
@@ -220,6 +222,16 @@ class HttpxResponseAttributes(Rule):
         )
         self.async_iterators.add(new_call)
         return new_call
+
+    def leave_UnaryOperation(
+        self, original_node: cst.UnaryOperation, updated_node: cst.UnaryOperation
+    ) -> cst.BaseExpression:
+        """``not r.ok`` -> ``r.is_error``, not ``not (not r.is_error)``."""
+        inner = updated_node.expression
+        if isinstance(updated_node.operator, cst.Not) and inner in self.negations:
+            assert isinstance(inner, cst.UnaryOperation)
+            return inner.expression.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
+        return updated_node
 
     def leave_For(self, original_node: cst.For, updated_node: cst.For) -> cst.For:
         if updated_node.iter in self.async_iterators:

@@ -278,7 +278,9 @@ class RequestsToHttpx(Rule):
                 func=cst.Name(self._helper("http_client")),
                 args=[_strip_comma(keywords[k]) for k in _CLIENT_SETTINGS if k in keywords],
             )
-        call = cst.Call(func=cst.Attribute(receiver, cst.Name(method)), args=_with_commas(new_args))
+        call = updated.with_changes(
+            func=cst.Attribute(receiver, cst.Name(method)), args=_with_commas(new_args)
+        )
         if "timeout" not in keywords and not any(a.star for a in args):
             context.report(
                 original,
@@ -308,11 +310,22 @@ class RequestsToHttpx(Rule):
                 arg = arg.with_changes(keyword=cst.Name("follow_redirects"))
             elif keyword == "data" and _is_text_or_bytes(arg.value):
                 arg = arg.with_changes(keyword=cst.Name("content"))
+            elif keyword == "data" and not isinstance(arg.value, cst.Dict | cst.DictComp):
+                self.context.report(
+                    arg,
+                    self.id,
+                    "info",
+                    f"{name}(data=...) of unknown type: a form dict stays data=, raw str/bytes "
+                    "should be content= (httpx deprecates raw data=)",
+                    "if it is str or bytes, rename data= to content=",
+                )
             elif keyword == "timeout":
                 arg = arg.with_changes(value=self._timeout(arg.value))
             elif keyword == "params":
                 self._check_params(original, args, arg, name)
-            result.append(_strip_comma(arg))
+            result.append(arg)
+        if keyword_value(args[-1]) in (*_CLIENT_SETTINGS, "stream") and result:
+            result[-1] = _strip_comma(result[-1])  # the old last argument went
         if verb == "head" and not has_redirects:
             result.append(
                 cst.Arg(
@@ -464,7 +477,13 @@ def _strip_comma(arg: cst.Arg) -> cst.Arg:
 
 
 def _with_commas(args: list[cst.Arg]) -> list[cst.Arg]:
-    return [_strip_comma(a) for a in args]
+    """Arguments keep their own commas (and so the call's layout); a missing one between two
+    arguments is added by LibCST's codegen (MaybeSentinel.DEFAULT)."""
+    return list(args)
+
+
+def keyword_value(arg: cst.Arg) -> str | None:
+    return arg.keyword.value if arg.keyword is not None else None
 
 
 def _is_constant(node: cst.BaseExpression) -> bool:

@@ -207,7 +207,11 @@ def remove_unused_imports(module: cst.Module, package: str) -> cst.Module:
     orphaned: list[cst.EmptyLine] = []  # blank lines and comments above a removed import
     for statement in module.body:
         if orphaned and hasattr(statement, "leading_lines"):
-            statement = statement.with_changes(leading_lines=[*orphaned, *statement.leading_lines])
+            # comments above the removed import stay; blank lines are not doubled
+            comments = [line for line in orphaned if line.comment is not None]
+            own = list(statement.leading_lines)
+            blanks = [] if own else [line for line in orphaned if line.comment is None][:1]
+            statement = statement.with_changes(leading_lines=[*comments, *blanks, *own])
             orphaned = []
         if not isinstance(statement, cst.SimpleStatementLine):
             body.append(statement)
