@@ -8,6 +8,7 @@ placement bug other LibCST tools keep meeting), names are merged into an existin
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import libcst as cst
@@ -205,14 +206,17 @@ def remove_unused_imports(module: cst.Module, package: str) -> cst.Module:
     keep = used.names | used.exported
     body: list[cst.BaseStatement] = []
     orphaned: list[cst.EmptyLine] = []  # blank lines and comments above a removed import
+    dropped = False
     for statement in module.body:
-        if orphaned and hasattr(statement, "leading_lines"):
+        if dropped and hasattr(statement, "leading_lines"):
             # comments above the removed import stay; blank lines are not doubled
             comments = [line for line in orphaned if line.comment is not None]
             own = list(statement.leading_lines)
             blanks = [] if own else [line for line in orphaned if line.comment is None][:1]
+            if not body and not comments:  # the file's first import went: no blank line first
+                own = list(itertools.dropwhile(lambda line: line.comment is None, own))
             statement = statement.with_changes(leading_lines=[*comments, *blanks, *own])
-            orphaned = []
+            orphaned, dropped = [], False
         if not isinstance(statement, cst.SimpleStatementLine):
             body.append(statement)
             continue
@@ -244,4 +248,5 @@ def remove_unused_imports(module: cst.Module, package: str) -> cst.Module:
             body.append(statement.with_changes(body=small))
         else:
             orphaned = list(statement.leading_lines)
+            dropped = True
     return module.with_changes(body=body)

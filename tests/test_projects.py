@@ -1,0 +1,31 @@
+"""Multi-module projects converted whole: async-ness crosses packages exactly (see
+``tests/_projects.py`` for the layout). Each case's tree after ``migrate`` must equal its
+``after/`` file for file, its report must equal ``report.txt``, every converted file must
+compile, and a second run must change nothing."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests._projects import PROJECTS, migrate_tree, report_lines, settings_of, tree
+
+CASES = sorted(p for p in PROJECTS.iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_project(case: Path, tmp_path: Path) -> None:
+    work = tmp_path / case.name
+    report = migrate_tree(case / "before", work, settings_of(case))
+    assert report.counts["failed"] == 0
+    assert tree(work) == tree(case / "after")
+    expected_report = (case / "report.txt").read_text().splitlines()
+    assert report_lines(report, work) == [line for line in expected_report if line]
+    for name, text in tree(work).items():
+        if name.endswith(".py"):
+            ast.parse(text, name)
+    again = migrate_tree(work, tmp_path / "again", settings_of(case))
+    assert tree(tmp_path / "again") == tree(work), "a second run must change nothing"
+    assert again.counts["failed"] == 0
