@@ -53,11 +53,7 @@ _HEADER = '''\
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import http.cookiejar
-import ssl
-import weakref
+{stdlib}
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Iterable
 from typing import Any, TypeVar
 
@@ -88,10 +84,20 @@ def _transport(verify: Any, cert: Any, proxy: str | None) -> httpx.AsyncBaseTran
             ssl=ssl_context if verify is not False else False,
         )
         return aiohttp.ClientSession(
-            connector=connector, cookie_jar=aiohttp.DummyCookieJar(), trust_env=True
+            connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            trust_env=_environment_configures_proxies_or_netrc(),
         )
 
-    return _AiohttpTransport(client=session, proxy=httpx.Proxy(proxy) if proxy else None)
+    proxy_settings = httpx.Proxy(proxy) if proxy else None
+    return _AiohttpTransport(client=session, proxy=proxy_settings)
+
+
+def _environment_configures_proxies_or_netrc() -> bool:
+    """Like requests, honour HTTP(S)_PROXY and ~/.netrc, but only when they exist:
+    aiohttp looks them up in a worker thread on every request (2 thread hops a call)."""
+    netrc = os.environ.get("NETRC") or os.path.expanduser("~/.netrc")
+    return bool(urllib.request.getproxies_environment()) or os.path.isfile(netrc)
 
 
 class _AiohttpTransport(AiohttpTransport):
@@ -183,12 +189,10 @@ def new_http_client(
     cookies: Any = None,
     max_redirects: int = 30,
 ) -> {module}.AsyncClient:
-    """A new client with requests' defaults; the caller closes it (`async with`)."""
-    if cookies is None:
-        # requests' module functions keep no cookies between calls
-        policy = http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
-        cookies = http.cookiejar.CookieJar(policy)
-    return {module}.AsyncClient(
+    """A new client with requests' defaults; the caller closes it (`async with`).
+    Without `cookies` it keeps none, as requests' module functions kept none."""
+    client_class = {module}.AsyncClient if cookies is not None else _CookielessClient
+    return client_class(
         limits=LIMITS,
         timeout=None,
         follow_redirects=True,
@@ -196,6 +200,23 @@ def new_http_client(
         cookies=cookies,
         **_client_settings(verify, cert, _single_proxy(proxies)),
     )
+
+
+class _NoCookies({module}.Cookies):
+    def extract_cookies(self, response: {module}.Response) -> None:
+        pass  # keep nothing
+
+
+class _CookielessClient({module}.AsyncClient):
+    """An AsyncClient whose jar keeps nothing (and costs nothing per call)."""
+
+    @property
+    def cookies(self) -> {module}.Cookies:
+        return _NoCookies()
+
+    @cookies.setter
+    def cookies(self, cookies: Any) -> None:
+        pass
 
 
 class _LoopClients:
@@ -238,11 +259,16 @@ def _loop_client(key: object, make: Any) -> {module}.AsyncClient:
     return client
 
 
+_DEFAULT = object()
+
+
 def http_client(
     *, verify: Any = True, cert: Any = None, proxies: dict[str, str] | None = None
 ) -> {module}.AsyncClient:
     """The running loop's shared client (one per distinct verify/cert/proxies)."""
-    key = (repr(verify), repr(cert), repr(sorted((proxies or {{}}).items())))
+    key: object = _DEFAULT
+    if verify is not True or cert is not None or proxies:
+        key = (repr(verify), repr(cert), repr(sorted((proxies or {{}}).items())))
     return _loop_client(
         key, lambda: new_http_client(verify=verify, cert=cert, proxies=proxies)
     )
@@ -347,10 +373,19 @@ async def gather_limited(limit: int, awaitables: Iterable[Awaitable[T]]) -> list
 '''
 
 
+_STDLIB = ("asyncio", "contextlib", "ssl", "weakref")
+_TRANSPORT_STDLIB: dict[Transport, tuple[str, ...]] = {"aiohttp": ("os", "urllib.request")}
+
+
 def helper_source(transport: Transport) -> str:
     module = client_module(transport)
     doc, imports, functions = _TRANSPORTS[transport]
-    header = _HEADER.format(marker=MARKER, module=module, transport_doc=doc, imports=imports)
+    stdlib = "\n".join(
+        f"import {name}" for name in sorted(_STDLIB + _TRANSPORT_STDLIB.get(transport, ()))
+    )
+    header = _HEADER.format(
+        marker=MARKER, module=module, transport_doc=doc, imports=imports, stdlib=stdlib
+    )
     return header + functions + _BODY.format(module=module)
 
 

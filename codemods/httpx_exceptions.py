@@ -28,7 +28,7 @@ from flask2quart._transform import FileContext
 from flask2quart.analysis.model import Site
 
 from ._http_helper import client_module
-from .requests_to_httpx import requests_fully_converted
+from .requests_to_httpx import functions_with_converted_http, requests_fully_converted
 
 _CONNECTION = (
     "ConnectError ConnectTimeout ReadError WriteError RemoteProtocolError ProxyError".split()
@@ -69,6 +69,7 @@ class HttpxExceptions(Rule):
         super().__init__(context)
         self.tuple_ok: set[cst.CSTNode] = set()
         self.all_converted = requests_fully_converted(context.plan)
+        self.http_functions = functions_with_converted_http(context)
 
     # ------------------------------------------------------------------ where a tuple is fine
 
@@ -120,7 +121,8 @@ class HttpxExceptions(Rule):
         name = self._requests_class(original, site)
         if name is None:
             return updated
-        if not self.all_converted and not self.context.function_is_async(site.owner):
+        converted = site.owner is not None and site.owner.fqn in self.http_functions
+        if not self.all_converted and not converted:
             return updated
         classes = [self._class(target) for target in MAPPING[name]]
         self.context.data["httpx_names"] = True

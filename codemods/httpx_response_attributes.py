@@ -27,7 +27,7 @@ from flask2quart._rules import Rule
 from flask2quart._transform import FileContext
 from flask2quart.analysis.model import Site
 
-from .requests_to_httpx import requests_fully_converted
+from .requests_to_httpx import functions_with_converted_http, requests_fully_converted
 
 RESPONSE = "requests.Response"
 _RENAMED = {"reason": "reason_phrase", "next": "next_request"}
@@ -63,6 +63,7 @@ class HttpxResponseAttributes(Rule):
         self.loop_iterables: set[cst.CSTNode] = set()
         self.negations: set[cst.CSTNode] = set()  # `not r.is_error` made from `r.ok`
         self.all_converted = requests_fully_converted(context.plan)
+        self.http_functions = functions_with_converted_http(context)
         self.imports_requests = any(
             binding.kind == "import" and binding.fqn.split(".")[0] == "requests"
             for bindings in context.model.module_scope.bindings.values()
@@ -116,7 +117,8 @@ class HttpxResponseAttributes(Rule):
         if site is None:
             return None
         key = self.context.member_key(node)
-        if not self.context.function_is_async(site.owner) and not self.all_converted:
+        converted = site.owner is not None and site.owner.fqn in self.http_functions
+        if not converted and not self.all_converted:
             self._report_unknown(node, site, key)
             return None
         return site, key
@@ -129,6 +131,13 @@ class HttpxResponseAttributes(Rule):
             return updated_node
         site, key = found
         name = original_node.attr.value
+        if isinstance(updated_node.value, cst.Await) and not updated_node.value.lpar:
+            # the rewrites below put this attribute inside another node, where the batched
+            # transformer's own parenthesising of `(await x).attr` does not reach
+            awaited = updated_node.value.with_changes(
+                lpar=[cst.LeftParen()], rpar=[cst.RightParen()]
+            )
+            updated_node = updated_node.with_changes(value=awaited)
         if key is None or not key.startswith(("requests.Response.", "requests.PreparedRequest.")):
             self._report_unknown(original_node, site, key)
             return updated_node

@@ -74,6 +74,7 @@ class RequestsToHttpx(Rule):
     requires = ("F2Q103", "F2Q204")
 
     awaitable_calls: ClassVar[Mapping[str, SeedKind]] = CALLS
+    optional_groups: ClassVar[frozenset[str]] = frozenset({"requests.Session"})
     names: ClassVar[frozenset[str]] = frozenset({"OSError", "IOError", "EnvironmentError"})
 
     def __init__(self, context: FileContext) -> None:
@@ -145,6 +146,18 @@ class RequestsToHttpx(Rule):
             return updated_node
         if site.awaited:
             return updated_node
+        if name.startswith("requests.Session.") and self._sessions_stay_sync():
+            context.report(
+                original_node,
+                self.id,
+                "warning",
+                f"{name}() stays sync: requests Sessions are converted all together or not at "
+                "all, and a session call must stay sync (or a class subclasses "
+                "requests.Session)",
+                "give that caller an async path (or convert the subclass by hand), then run "
+                "migrate again",
+            )
+            return updated_node
         if not context.can_await(site):
             if site.context not in ("body", "genexp"):
                 context.report(
@@ -155,16 +168,6 @@ class RequestsToHttpx(Rule):
                     f"{why_not_awaitable(context, site)}",
                     "move the call into a function that can become async",
                 )
-            return updated_node
-        if name.startswith("requests.Session.") and self._sessions_stay_sync():
-            context.report(
-                original_node,
-                self.id,
-                "warning",
-                f"{name}() stays sync: another call on a requests Session must stay sync, "
-                "so sessions are not converted",
-                "give that caller an async path, then run migrate again",
-            )
             return updated_node
         assert name is not None
         if name == "requests.Session.close":
@@ -437,6 +440,29 @@ class RequestsToHttpx(Rule):
         if not self.context.data.get("http_client") and not self.context.data.get("httpx_names"):
             return updated_node
         return remove_unused_imports(updated_node, "requests")
+
+
+def functions_with_converted_http(context: FileContext) -> set[str]:
+    """This file's functions that make a converted HTTP call, directly or through a callee that
+    became async because of one: the responses and exceptions they handle are httpx's."""
+    plan = context.plan
+    sessions_kept = any(key.startswith("requests.Session.") for key in plan.sync_optional_keys)
+    found: set[str] = set()
+    for call, site in context.model.calls.items():
+        owner = site.owner
+        if owner is None or owner.fqn in found or not plan.is_async(owner.fqn):
+            continue
+        name = context.callee_name(call)
+        if name in CALLS:
+            if context.can_await(site) and not (name in SESSION_CALLS and sessions_kept):
+                found.add(owner.fqn)
+            continue
+        callee = context.callee(call)
+        if callee[0] == "fn" and plan.awaitable_call(str(callee[1])):
+            target = plan.call_targets.get(str(callee[1]), str(callee[1]))
+            if plan.chain(target)[-1].startswith("requests."):
+                found.add(owner.fqn)
+    return found
 
 
 def requests_fully_converted(plan: Plan) -> bool:

@@ -46,6 +46,8 @@ class Rule:
     awaitable_calls: ClassVar[Mapping[str, SeedKind]] = {}
     awaitable_attributes: ClassVar[Mapping[str, SeedKind]] = {}
     async_context_managers: ClassVar[frozenset[str]] = frozenset()
+    # Classes whose optional seeds convert together or not at all (see SeedTable).
+    optional_groups: ClassVar[frozenset[str]] = frozenset()
     # Attribute and bare names the per-file pass records sites for (what leave_ hooks look up).
     attribute_names: ClassVar[frozenset[str]] = frozenset()
     names: ClassVar[frozenset[str]] = frozenset()

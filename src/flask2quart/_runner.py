@@ -60,7 +60,9 @@ def seed_table(rules: Sequence[type[Rule]]) -> SeedTable:
     calls: dict[str, str] = {}
     attributes: dict[str, str] = {}
     managers: set[str] = set()
+    groups: set[str] = set()
     for rule in rules:
+        groups.update(rule.optional_groups)
         calls.update(rule.awaitable_calls)
         attributes.update(rule.awaitable_attributes)
         managers.update(rule.async_context_managers)
@@ -69,6 +71,7 @@ def seed_table(rules: Sequence[type[Rule]]) -> SeedTable:
         attributes=attributes,  # type: ignore[arg-type]
         async_context_managers=frozenset(managers),
         convert_tests=any(rule.converts_tests for rule in rules),
+        optional_groups=frozenset(groups),
     )
 
 

@@ -14,6 +14,7 @@ Everything here is pure: facts in, :class:`Plan` out, deterministic whatever the
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -43,6 +44,10 @@ class SeedTable:
     attributes: Mapping[str, SeedKind]
     async_context_managers: frozenset[str]
     convert_tests: bool
+    # classes whose optional methods convert all together or not at all (one object cannot be
+    # half sync): a requests Session becomes an async session only if every call on it can
+    # await, and never when user code subclasses it
+    optional_groups: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -561,4 +566,37 @@ def _ref_text(ref: Ref | None) -> str:
 
 
 def solve(files: list[FileFacts], seeds: SeedTable) -> Plan:
-    return _Solver(files, seeds).solve()
+    plan = _Solver(files, seeds).solve()
+    kept = _groups_kept_sync(plan, seeds)
+    if not kept:
+        return plan
+    dropped = {key for key in seeds.calls if _group_of(key, kept)}
+    dropped |= {key for key in seeds.attributes if _group_of(key, kept)}
+    narrowed = dataclasses.replace(
+        seeds,
+        calls={k: v for k, v in seeds.calls.items() if k not in dropped},
+        attributes={k: v for k, v in seeds.attributes.items() if k not in dropped},
+    )
+    plan = _Solver(files, narrowed).solve()
+    plan.sync_optional_keys |= dropped
+    plan.seeds = seeds
+    return plan
+
+
+def _group_of(key: str, groups: Iterable[str]) -> bool:
+    return any(key.startswith(group + ".") for group in groups)
+
+
+def _groups_kept_sync(plan: Plan, seeds: SeedTable) -> set[str]:
+    """Groups with a call that must stay sync, or subclassed by user code."""
+    kept = {
+        group for group in seeds.optional_groups if _group_of_any(plan.sync_optional_keys, group)
+    }
+    evaluator = Evaluator(plan.index)
+    for klass in plan.index.classes:
+        kept.update(group for group in seeds.optional_groups if group in evaluator.mro(klass)[1:])
+    return kept
+
+
+def _group_of_any(keys: Iterable[str], group: str) -> bool:
+    return any(key.startswith(group + ".") for key in keys)
