@@ -165,3 +165,45 @@ def test_directory_walk_skips_tool_folders_and_gitignored(project: Path) -> None
     assert code == 1
     listed = [line.removeprefix("would convert ") for line in out.splitlines()]
     assert len(listed) == 1 and listed[0].endswith("app/views.py")
+
+
+HTTP_VIEW = """import requests
+from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.route("/")
+def index():
+    return [requests.get(f"http://127.0.0.1:9/{i}", timeout=1).json() for i in range(3)]
+"""
+
+
+@pytest.mark.parametrize(
+    ("options", "in_view", "in_helper"),
+    [
+        ((), "for i in range(3)]", "from httpx_aiohttp import AiohttpTransport"),
+        (("--gather",), "await asyncio.gather(", "from httpx_aiohttp import AiohttpTransport"),
+        (("--gather", "--gather-limit", "5"), "await gather_limited(5, (", "import aiohttp"),
+        (("--http-transport", "httpcore"), "await http_client().get(", "import httpx\n"),
+        (("--http-transport", "httpx2"), "import httpx2", "import httpx2\n"),
+    ],
+)
+def test_http_options_reach_the_rules(
+    tmp_path: Path, options: tuple[str, ...], in_view: str, in_helper: str
+) -> None:
+    (tmp_path / "app.py").write_text(HTTP_VIEW)
+    result = CliRunner().invoke(main, ["migrate", str(tmp_path), *options])
+    assert result.exit_code == 0, result.stderr
+    assert in_view in (tmp_path / "app.py").read_text()
+    helper = (tmp_path / "http_client.py").read_text()
+    assert in_helper in helper
+    if "--http-transport" in options:
+        assert "aiohttp" not in helper
+
+
+def test_unknown_http_transport_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(HTTP_VIEW)
+    result = CliRunner().invoke(main, ["migrate", str(tmp_path), "--http-transport", "curl"])
+    assert result.exit_code == 2
+    assert "curl" in result.stderr
