@@ -15,10 +15,13 @@ from flask2quart._rules import Rule
 from .async_app_contexts import AsyncAppContexts
 from .async_view_decorators import AsyncViewDecorators
 from .await_quart_apis import AwaitQuartApis
+from .extension_inventory import ExtensionInventory
 from .make_async import MakeAsync
 from .rename_flask_imports import RenameFlaskImports
 
 RULES: tuple[type[Rule], ...] = (
+    # reads import statements only: its place does not matter; first, as in the report
+    ExtensionInventory,
     RenameFlaskImports,
     # argument rewrites go here, before anything wraps a call in ``await``
     AsyncViewDecorators,

@@ -84,6 +84,26 @@ class RunReport:
             f"{s['info']} notes left for review"
         )
 
+    def inventory_lines(self) -> list[str]:
+        """The Flask extensions imported, blockers first: what the report prints before anything."""
+        if not self.inventory:
+            return []
+        verdicts = Counter(entry["verdict"] for entry in self.inventory)
+        lines = [
+            f"Flask extensions imported: {len(self.inventory)} "
+            f"({verdicts['blocker']} blocking, {verdicts['converted']} converted automatically, "
+            f"{verdicts['unchanged']} working unchanged)"
+        ]
+        for entry in self.inventory:
+            by = f" by {entry['rule']}" if entry["verdict"] == "converted" and entry["rule"] else ""
+            target = f" -> {entry['counterpart']}" if entry["counterpart"] else ""
+            lines.append(
+                f"  {entry['verdict']:9} {entry['name']}{by}{target} "
+                f"({', '.join(entry['imported_at'])})"
+            )
+            lines.append(f"            {entry['manual']}; docs: {entry['docs']}")
+        return lines
+
     def to_json(self) -> dict[str, Any]:
         return {
             "counts": self.counts,
