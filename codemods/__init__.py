@@ -16,6 +16,7 @@ from .async_app_contexts import AsyncAppContexts
 from .async_view_decorators import AsyncViewDecorators
 from .await_quart_apis import AwaitQuartApis
 from .extension_inventory import ExtensionInventory
+from .flask_sqlalchemy_adapter import FlaskSqlalchemyAdapter
 from .make_async import MakeAsync
 from .rename_flask_imports import RenameFlaskImports
 
@@ -23,6 +24,7 @@ RULES: tuple[type[Rule], ...] = (
     # reads import statements only: its place does not matter; first, as in the report
     ExtensionInventory,
     RenameFlaskImports,
+    FlaskSqlalchemyAdapter,
     # argument rewrites go here, before anything wraps a call in ``await``
     AsyncViewDecorators,
     AwaitQuartApis,

@@ -234,6 +234,8 @@ BY_NAME: dict[str, Extension] = {ext.name: ext for ext in EXTENSIONS}
 
 def extension_module(module: str) -> str | None:
     """The top-level import name if ``module`` belongs to a Flask extension, else None."""
+    if module.startswith("flask.ext."):  # removed in Flask 1.0; F2Q101 rewrites it
+        module = "flask_" + module[len("flask.ext.") :]
     top = module.split(".", 1)[0]
     if top in BY_MODULE or (top.startswith("flask_") and top != "flask_") or top == "flaskext":
         if top == "flaskext" and "." in module:

@@ -1,4 +1,5 @@
-"""Flask-SQLAlchemy (and Flask-Migrate) on Quart. Written by flask2quart (rule F2Q402).
+# Written by flask2quart (rule F2Q402); flask2quart: skip-file
+"""Flask-SQLAlchemy (and Flask-Migrate) on Quart.
 
 This is the real Flask-SQLAlchemy with the few places that read Flask's own context pointed at
 Quart's, so models, queries, ``Model.query``, ``db.get_or_404``, ``paginate``,

@@ -36,6 +36,11 @@ Mode = Literal["write", "out", "diff", "check"]
 
 ENGINE_RULE = "F2Q900"
 
+# A comment line with this text among a file's leading comments keeps every rule off the file
+# (it is still analysed, so its functions and classes are known): for modules the tool writes,
+# such as the Flask-SQLAlchemy adapter, which must go on importing Flask.
+SKIP_FILE_MARKER = "flask2quart: skip-file"
+
 
 @dataclass
 class Options:
@@ -114,6 +119,8 @@ def transform(parsed: Parsed, plan: Plan, evaluator: Evaluator, options: Options
     source = parsed.source
     if parsed.error or parsed.module is None or parsed.model is None:
         return _failed(source.display, parsed.original, parsed.error)
+    if _opted_out(parsed.original):
+        return FileResult(source.display, "skipped", [], parsed.original, None)
     context = FileContext(
         path=source.display,
         model=parsed.model,
@@ -151,6 +158,15 @@ def transform(parsed: Parsed, plan: Plan, evaluator: Evaluator, options: Options
     return FileResult(
         source.display, "changed", findings, parsed.original, new_bytes, data=context.data
     )
+
+
+def _opted_out(source: bytes) -> bool:
+    for line in source.splitlines():
+        if not line.startswith(b"#"):
+            return False
+        if SKIP_FILE_MARKER.encode() in line:
+            return True
+    return False
 
 
 def _failed(display: str, original: bytes, reason: str) -> FileResult:

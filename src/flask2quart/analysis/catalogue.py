@@ -50,6 +50,12 @@ _RENAMED: dict[str, str] = {
     "flask.ctx.AppContext": "flask.ctx.AppContext",
     "quart.ctx.AppContext": "flask.ctx.AppContext",
     "quart.ctx.RequestContext": "flask.ctx.RequestContext",
+    # Flask extensions the extension rules (F2Q4xx) convert, and what they convert them to
+    "flask_sqlalchemy.extension.SQLAlchemy": "flask_sqlalchemy.SQLAlchemy",
+    "flask_wtf.Form": "flask_wtf.FlaskForm",
+    "flask_wtf.form.FlaskForm": "flask_wtf.FlaskForm",
+    "quart_wtf.QuartForm": "flask_wtf.FlaskForm",
+    "quart_wtf.form.QuartForm": "flask_wtf.FlaskForm",
 }
 
 
@@ -92,11 +98,16 @@ VALUES: dict[str, Type] = {
     ),
     "werkzeug.FileStorage": ("cls", "werkzeug.FileStorage"),
     "unittest.TestCase": ("cls", "unittest.TestCase"),
+    "flask_sqlalchemy.SQLAlchemy": ("cls", "flask_sqlalchemy.SQLAlchemy"),
+    "flask_wtf.FlaskForm": ("cls", "flask_wtf.FlaskForm"),
     "flask.request": _obj("flask.Request"),
     "flask.current_app": _obj("flask.Flask"),
     "flask.session": _obj("flask.Session"),
     "flask.g": _obj("flask.g"),
 }
+
+# Packages whose classes' members are named ``package.Class.member`` (the keys rules use).
+EXTERNAL_PACKAGES = ("flask.", "werkzeug.", "requests.", "httpx.", "unittest.", "flask_wtf.")
 
 # Base classes of external classes (for method lookup through user subclasses).
 BASES: dict[str, tuple[str, ...]] = {
@@ -145,6 +156,7 @@ ATTRIBUTES: dict[str, Type] = {
     "flask.Request.values": _obj("werkzeug.MultiDict"),
     "flask.Request.args": _obj("werkzeug.MultiDict"),
     "flask.Request.files": _obj("werkzeug.FileMultiDict"),
+    "flask_sqlalchemy.SQLAlchemy.Model": ("cls", "flask_sqlalchemy.model.Model"),
 }
 
 # Type of ``x[...]`` for an instance of the class.

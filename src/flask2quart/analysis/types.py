@@ -271,15 +271,13 @@ class Evaluator:
         key = f"{klass}.{name}"
         if key in catalogue.ATTRIBUTES:
             return catalogue.ATTRIBUTES[key]
-        if klass.startswith(("flask.", "werkzeug.", "requests.", "httpx.", "unittest.")):
+        if klass.startswith(catalogue.EXTERNAL_PACKAGES):
             return ("ext", key)
         return None
 
     def _external_member(self, class_fqn: str, name: str) -> str | None:
         for klass in self.mro(class_fqn):
-            if klass not in self.index.classes and klass.startswith(
-                ("flask.", "werkzeug.", "requests.", "httpx.", "unittest.")
-            ):
+            if klass not in self.index.classes and klass.startswith(catalogue.EXTERNAL_PACKAGES):
                 return f"{klass}.{name}"
         return None
 
