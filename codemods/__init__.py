@@ -17,6 +17,7 @@ from .async_view_decorators import AsyncViewDecorators
 from .await_quart_apis import AwaitQuartApis
 from .extension_inventory import ExtensionInventory
 from .flask_sqlalchemy_adapter import FlaskSqlalchemyAdapter
+from .flask_wtf_to_quart_wtf import FlaskWtfToQuartWtf
 from .make_async import MakeAsync
 from .rename_flask_imports import RenameFlaskImports
 
@@ -25,6 +26,7 @@ RULES: tuple[type[Rule], ...] = (
     ExtensionInventory,
     RenameFlaskImports,
     FlaskSqlalchemyAdapter,
+    FlaskWtfToQuartWtf,
     # argument rewrites go here, before anything wraps a call in ``await``
     AsyncViewDecorators,
     AwaitQuartApis,

@@ -64,15 +64,18 @@ def seed_table(rules: Sequence[type[Rule]]) -> SeedTable:
     calls: dict[str, str] = {}
     attributes: dict[str, str] = {}
     managers: set[str] = set()
+    transparent: set[str] = set()
     for rule in rules:
         calls.update(rule.awaitable_calls)
         attributes.update(rule.awaitable_attributes)
         managers.update(rule.async_context_managers)
+        transparent.update(rule.transparent_decorators)
     return SeedTable(
         calls=calls,  # type: ignore[arg-type]
         attributes=attributes,  # type: ignore[arg-type]
         async_context_managers=frozenset(managers),
         convert_tests=any(rule.converts_tests for rule in rules),
+        transparent_decorators=frozenset(transparent),
     )
 
 

@@ -43,6 +43,8 @@ class SeedTable:
     attributes: Mapping[str, SeedKind]
     async_context_managers: frozenset[str]
     convert_tests: bool
+    # decorators enabled rules turn into async-aware ones (not barriers)
+    transparent_decorators: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -239,7 +241,7 @@ class _Solver:
         ):
             plan.intrinsic.setdefault(fqn, ("property", ""))
             return
-        if _is_transparent(key):
+        if _is_transparent(key) or key in self.seeds.transparent_decorators:
             return
         if key in self.functions:
             return  # app-defined: resolved by _find_wrappers
@@ -346,6 +348,10 @@ class _Solver:
                 self._edge(fqn, str(callee[1]), call.context)
             elif callee[0] == "ext" and not call.awaited:
                 self._seed(fqn, self.seeds.calls.get(str(callee[1])), str(callee[1]), call.context)
+            elif callee[0] == "cls" and not call.awaited:
+                key = self._constructor_seed(str(callee[1]))
+                if key is not None:
+                    self._seed(fqn, self.seeds.calls[key], key, call.context)
         for attribute in function.attributes:
             if attribute.awaited:
                 continue
@@ -359,6 +365,14 @@ class _Solver:
                 manager = self.ev.evaluate(item)
                 if manager[0] == "obj" and manager[1] in self.seeds.async_context_managers:
                     self._seed(fqn, "mandatory", f"with {manager[1]}", with_fact.context)
+
+    def _constructor_seed(self, class_fqn: str) -> str | None:
+        """An external base class whose construction must be awaited (``FlaskForm()`` becomes
+        ``await Form.create_form()``), for a call of ``class_fqn`` or of a subclass of it."""
+        for klass in self.ev.mro(class_fqn):
+            if klass not in self.index.classes and klass in self.seeds.calls:
+                return klass
+        return None
 
     def _seed(self, fqn: str, kind: SeedKind | None, key: str, context: str) -> None:
         if kind is None or context not in AWAITABLE_CONTEXTS:
