@@ -16,6 +16,7 @@ from .async_app_contexts import AsyncAppContexts
 from .async_view_decorators import AsyncViewDecorators
 from .await_quart_apis import AwaitQuartApis
 from .extension_inventory import ExtensionInventory
+from .flask_cors_to_quart_cors import FlaskCorsToQuartCors
 from .flask_sqlalchemy_adapter import FlaskSqlalchemyAdapter
 from .flask_wtf_to_quart_wtf import FlaskWtfToQuartWtf
 from .make_async import MakeAsync
@@ -27,6 +28,7 @@ RULES: tuple[type[Rule], ...] = (
     RenameFlaskImports,
     FlaskSqlalchemyAdapter,
     FlaskWtfToQuartWtf,
+    FlaskCorsToQuartCors,
     # argument rewrites go here, before anything wraps a call in ``await``
     AsyncViewDecorators,
     AwaitQuartApis,

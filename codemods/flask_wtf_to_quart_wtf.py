@@ -85,6 +85,10 @@ class FlaskWtfToQuartWtf(Rule):
 
     awaitable_calls: ClassVar[Mapping[str, SeedKind]] = CALLS
     names: ClassVar[frozenset[str]] = frozenset(RENAMED)
+    # registers the view and returns it unchanged, on both frameworks
+    transparent_decorators: ClassVar[frozenset[str]] = frozenset(
+        {"flask_wtf.csrf.CSRFProtect.exempt"}
+    )
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)

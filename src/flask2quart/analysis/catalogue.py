@@ -56,6 +56,9 @@ _RENAMED: dict[str, str] = {
     "flask_wtf.form.FlaskForm": "flask_wtf.FlaskForm",
     "quart_wtf.QuartForm": "flask_wtf.FlaskForm",
     "quart_wtf.form.QuartForm": "flask_wtf.FlaskForm",
+    "flask_wtf.CSRFProtect": "flask_wtf.csrf.CSRFProtect",
+    "quart_wtf.CSRFProtect": "flask_wtf.csrf.CSRFProtect",
+    "quart_wtf.csrf.CSRFProtect": "flask_wtf.csrf.CSRFProtect",
 }
 
 
@@ -100,6 +103,7 @@ VALUES: dict[str, Type] = {
     "unittest.TestCase": ("cls", "unittest.TestCase"),
     "flask_sqlalchemy.SQLAlchemy": ("cls", "flask_sqlalchemy.SQLAlchemy"),
     "flask_wtf.FlaskForm": ("cls", "flask_wtf.FlaskForm"),
+    "flask_wtf.csrf.CSRFProtect": ("cls", "flask_wtf.csrf.CSRFProtect"),
     "flask.request": _obj("flask.Request"),
     "flask.current_app": _obj("flask.Flask"),
     "flask.session": _obj("flask.Session"),
