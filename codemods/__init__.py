@@ -12,28 +12,58 @@ from collections.abc import Iterable
 
 from flask2quart._rules import Rule
 
+from .app_run_arguments import AppRunArguments
 from .async_app_contexts import AsyncAppContexts
 from .async_view_decorators import AsyncViewDecorators
 from .await_quart_apis import AwaitQuartApis
+from .background_work import BackgroundWork
+from .cli_app_context import CliAppContext
 from .extension_inventory import ExtensionInventory
 from .flask_cors_to_quart_cors import FlaskCorsToQuartCors
 from .flask_sqlalchemy_adapter import FlaskSqlalchemyAdapter
 from .flask_wtf_to_quart_wtf import FlaskWtfToQuartWtf
+from .helper_signatures import HelperSignatures
 from .make_async import MakeAsync
+from .open_resource import OpenResource
+from .prefixed_env import PrefixedEnv
+from .project_dependencies import ProjectDependencies
+from .quart_config_defaults import QuartConfigDefaults
 from .rename_flask_imports import RenameFlaskImports
+from .sqlite_thread_affinity import SqliteThreadAffinity
+from .stream_with_context import StreamWithContext
+from .template_attribute import TemplateAttribute
+from .wsgi_only_apis import WsgiOnlyApis
 
 RULES: tuple[type[Rule], ...] = (
     # reads import statements only: its place does not matter; first, as in the report
     ExtensionInventory,
     RenameFlaskImports,
+    # Flask extensions -> their Quart counterparts (F2Q402-F2Q404); F2Q403 also wraps form
+    # construction in ``await`` itself (it replaces the call).
     FlaskSqlalchemyAdapter,
     FlaskWtfToQuartWtf,
     FlaskCorsToQuartCors,
-    # argument rewrites go here, before anything wraps a call in ``await``
+    # Rules that rewrite a call's arguments or replace the call: before anything wraps it in
+    # ``await`` (the awaiting rules only wrap nodes that are still calls).
+    HelperSignatures,
+    PrefixedEnv,
+    OpenResource,
+    TemplateAttribute,
+    StreamWithContext,
+    WsgiOnlyApis,
+    CliAppContext,
+    AppRunArguments,
+    SqliteThreadAffinity,
+    QuartConfigDefaults,
+    BackgroundWork,
+    # Rules that insert ``await``.
     AsyncViewDecorators,
     AwaitQuartApis,
     AsyncAppContexts,
+    # Last: ``async def`` once every rule has had its say about the body.
     MakeAsync,
+    # Its finish() applies the dependency changes every other rule's finish() asked for.
+    ProjectDependencies,
 )
 
 __all__ = [rule.__name__ for rule in RULES] + ["RULES", "select_rules"]

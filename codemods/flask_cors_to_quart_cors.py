@@ -27,11 +27,11 @@ from typing import ClassVar
 
 import libcst as cst
 
+from flask2quart._dependencies import requirement_name
 from flask2quart._project import ProjectContext
 from flask2quart._rules import Rule
 from flask2quart._transform import FileContext
 
-from ._dependencies import replace_requirement
 from ._extensions import BY_NAME
 from .extension_inventory import mark_handled
 
@@ -169,4 +169,4 @@ class FlaskCorsToQuartCors(Rule):
     @classmethod
     def finish(cls, project: ProjectContext) -> None:
         if any(flag for _, flag in project.data(DATA_KEY)):
-            replace_requirement(project, "Flask-Cors", EXTENSION.requirement, cls.id)
+            project.dependencies.replace[requirement_name("Flask-Cors")] = EXTENSION.requirement

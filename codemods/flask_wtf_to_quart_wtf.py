@@ -24,12 +24,12 @@ from typing import ClassVar
 
 import libcst as cst
 
+from flask2quart._dependencies import requirement_name
 from flask2quart._project import ProjectContext
 from flask2quart._rules import Rule, SeedKind
 from flask2quart._transform import FileContext
 
 from ._awaits import await_or_report, seed_call
-from ._dependencies import replace_requirement
 from ._extensions import BY_NAME
 from .extension_inventory import mark_handled
 
@@ -203,4 +203,4 @@ class FlaskWtfToQuartWtf(Rule):
     @classmethod
     def finish(cls, project: ProjectContext) -> None:
         if any(flag for _, flag in project.data(DATA_KEY)):
-            replace_requirement(project, "Flask-WTF", EXTENSION.requirement, cls.id)
+            project.dependencies.replace[requirement_name("Flask-WTF")] = EXTENSION.requirement

@@ -58,6 +58,7 @@ class Parsed:
     model: FileModel | None = None
     facts: FileFacts | None = None
     error: str = ""
+    error_line: int = 1
 
 
 def seed_table(rules: Sequence[type[Rule]]) -> SeedTable:
@@ -96,6 +97,19 @@ def _one_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
+def _syntax_error(source: bytes, display: str, error: cst.ParserSyntaxError) -> tuple[str, int]:
+    """Python's own wording and position when it agrees the file is invalid, else LibCST's."""
+    try:
+        compile(source, display, "exec", dont_inherit=True)
+    except SyntaxError as python_error:
+        line = python_error.lineno or 1
+        return f"does not parse: {python_error.msg} (line {line})", line
+    except ValueError:
+        pass
+    message = error.message.splitlines()[0] if error.message else "syntax error"
+    return f"does not parse: {message} (line {error.editor_line})", error.editor_line
+
+
 def analyse(source: SourceFile, attributes: frozenset[str], names: frozenset[str]) -> Parsed:
     try:
         original = source.path.read_bytes()
@@ -105,10 +119,7 @@ def analyse(source: SourceFile, attributes: frozenset[str], names: frozenset[str
     try:
         parsed.module = cst.parse_module(original)
     except cst.ParserSyntaxError as error:
-        parsed.error = (
-            f"does not parse (line {error.raw_line}, column {error.raw_column}): "
-            f"{error.message.splitlines()[0]}"
-        )
+        parsed.error, parsed.error_line = _syntax_error(original, source.display, error)
         return parsed
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
         parsed.error = f"cannot decode: {_one_line(error)}"
@@ -121,7 +132,7 @@ def analyse(source: SourceFile, attributes: frozenset[str], names: frozenset[str
 def transform(parsed: Parsed, plan: Plan, evaluator: Evaluator, options: Options) -> FileResult:
     source = parsed.source
     if parsed.error or parsed.module is None or parsed.model is None:
-        return _failed(source.display, parsed.original, parsed.error)
+        return _failed(source.display, parsed.original, parsed.error, parsed.error_line)
     if _opted_out(parsed.original):
         return FileResult(source.display, "skipped", [], parsed.original, None)
     context = FileContext(
@@ -172,8 +183,8 @@ def _opted_out(source: bytes) -> bool:
     return False
 
 
-def _failed(display: str, original: bytes, reason: str) -> FileResult:
-    finding = Finding(display, 1, 1, ENGINE_RULE, "error", reason, "")
+def _failed(display: str, original: bytes, reason: str, line: int = 1) -> FileResult:
+    finding = Finding(display, line, 1, ENGINE_RULE, "error", reason, "")
     return FileResult(display, "failed", [finding], original, None, reason)
 
 
@@ -197,17 +208,24 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def unified_diff(result: FileResult) -> str:
+def unified_diff(result: FileResult) -> bytes:
+    """A ``git apply``-able diff, in the file's own bytes (whatever its encoding)."""
     assert result.converted is not None
-    before = result.original.decode("utf-8", errors="surrogateescape").splitlines(keepends=True)
-    after = result.converted.decode("utf-8", errors="surrogateescape").splitlines(keepends=True)
-    lines = list(difflib.unified_diff(before, after, f"a/{result.path}", f"b/{result.path}", n=3))
-    text = []
+    path = result.path.lstrip("/").encode("utf-8")
+    lines = difflib.diff_bytes(
+        difflib.unified_diff,
+        result.original.splitlines(keepends=True),
+        result.converted.splitlines(keepends=True),
+        b"a/" + path,
+        b"b/" + path,
+        n=3,
+    )
+    out = []
     for line in lines:
-        text.append(line)
-        if not line.endswith("\n"):
-            text.append("\n\\ No newline at end of file\n")
-    return "".join(text)
+        out.append(line)
+        if not line.endswith(b"\n"):
+            out.append(b"\n\\ No newline at end of file\n")
+    return b"".join(out)
 
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -253,6 +271,8 @@ def _write_in_place(report: RunReport) -> None:
             continue
         path = result.target
         try:
+            if result.original and not path.exists():
+                raise FileNotFoundError("the file disappeared during the run; not recreated")
             if path.exists() and not os.access(path, os.W_OK):
                 raise PermissionError("the file is read-only")
             atomic_write(path, result.converted)
@@ -261,7 +281,7 @@ def _write_in_place(report: RunReport) -> None:
 
 
 def _mark_unwritable(result: FileResult, error: OSError) -> None:
-    reason = f"cannot write: {error.strerror or error}"
+    reason = f"cannot write: {error.strerror or error.args[0] if error.args else error}"
     if isinstance(error, PermissionError) and "read-only" in str(error):
         reason = "cannot write: the file is read-only"
     result.status = "failed"

@@ -151,9 +151,11 @@ def migrate_command(
             report.write_json(report_path)
         return
     if show_diff:
+        stdout = sys.stdout.buffer
         for result in sorted(report.files, key=lambda r: r.path):
             if result.changed:
-                click.echo(unified_diff(result), nl=False)
+                stdout.write(unified_diff(result))
+        stdout.flush()
     if check:
         for result in sorted(report.files, key=lambda r: r.path):
             if result.changed:

@@ -14,7 +14,7 @@ from typing import Any
 import libcst as cst
 
 from flask2quart.analysis.model import FileModel, FunctionInfo, Site, ValueUse
-from flask2quart.analysis.refs import Ref, from_json
+from flask2quart.analysis.refs import UNKNOWN, Ref, from_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +22,9 @@ class CallFact:
     func: Ref
     context: str
     awaited: bool
+    # argument references, for typing the callee's parameters from its call sites
+    args: tuple[Ref, ...] = ()
+    keywords: tuple[tuple[str, Ref], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +113,7 @@ class FileFacts:
                 )
                 for c in data["classes"]
             ],
-            module_calls=[CallFact(**_refs(c, "func")) for c in data["module_calls"]],
+            module_calls=[_call_from_json(c) for c in data["module_calls"]],
             module_value_uses=[
                 ValueUseFact(**_refs(v, "value", "consumer")) for v in data["module_value_uses"]
             ],
@@ -119,6 +122,16 @@ class FileFacts:
 
 def _refs(data: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {k: (from_json(v) if k in keys else v) for k, v in data.items()}
+
+
+def _call_from_json(data: dict[str, Any]) -> CallFact:
+    return CallFact(
+        func=from_json(data["func"]),
+        context=data["context"],
+        awaited=data["awaited"],
+        args=from_json(data["args"]),
+        keywords=from_json(data["keywords"]),
+    )
 
 
 def _function_from_json(data: dict[str, Any]) -> FunctionFacts:
@@ -133,7 +146,7 @@ def _function_from_json(data: dict[str, Any]) -> FunctionFacts:
         decorators=tuple(DecoratorFact(**_refs(d, "ref")) for d in data["decorators"]),
         returns=from_json(data["returns"]),
         yields=from_json(data["yields"]),
-        calls=tuple(CallFact(**_refs(c, "func")) for c in data["calls"]),
+        calls=tuple(_call_from_json(c) for c in data["calls"]),
         attributes=tuple(AttributeFact(**_refs(a, "ref")) for a in data["attributes"]),
         withs=tuple(
             WithFact(items=from_json(w["items"]), context=w["context"], is_async=w["is_async"])
@@ -162,9 +175,7 @@ def has_path_argument(decorator: cst.BaseExpression) -> bool:
 def extract_facts(model: FileModel) -> FileFacts:
     calls: dict[FunctionInfo | None, list[CallFact]] = {}
     for call, site in model.calls.items():
-        calls.setdefault(site.owner, []).append(
-            CallFact(model.ref_of(call.func, site.scope), site.context, site.awaited)
-        )
+        calls.setdefault(site.owner, []).append(_call_fact(model, call, site))
     attributes: dict[FunctionInfo | None, list[AttributeFact]] = {}
     for attribute, site in model.attributes.items():
         if site.called:
@@ -223,6 +234,32 @@ def extract_facts(model: FileModel) -> FileFacts:
         classes=classes,
         module_calls=calls.get(None, []),
         module_value_uses=uses.get(None, []),
+    )
+
+
+def _argument_ref(model: FileModel, value: cst.BaseExpression, site: Site) -> Ref:
+    # Only names and the like can carry a type worth knowing; literals stay unknown (cheap).
+    if isinstance(value, cst.Name | cst.Attribute | cst.Call | cst.Subscript):
+        return model.ref_of(value, site.scope)
+    return UNKNOWN
+
+
+def _call_fact(model: FileModel, call: cst.Call, site: Site) -> CallFact:
+    args: list[Ref] = []
+    keywords: list[tuple[str, Ref]] = []
+    for arg in call.args:
+        if arg.star:
+            break  # positions after *args are unknown
+        if arg.keyword is not None:
+            keywords.append((arg.keyword.value, _argument_ref(model, arg.value, site)))
+        else:
+            args.append(_argument_ref(model, arg.value, site))
+    return CallFact(
+        model.ref_of(call.func, site.scope),
+        site.context,
+        site.awaited,
+        tuple(args),
+        tuple(keywords),
     )
 
 

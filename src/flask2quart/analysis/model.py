@@ -157,6 +157,8 @@ class FileModel:
         self.withs: dict[cst.With, WithSite] = {}
         self.value_uses: list[ValueUse] = []
         self.genexp_consumers: dict[cst.GeneratorExp, cst.Call] = {}
+        # calls whose result is passed straight to another call (``asyncio.run(main())``)
+        self.passed_calls: set[cst.Call] = set()
         self._ref_cache: dict[int, Ref] = {}
         self._resolving: set[int] = set()
 
@@ -668,6 +670,8 @@ class ModelBuilder(cst.CSTVisitor):
             value = arg.value
             if isinstance(value, cst.GeneratorExp) and consumer and len(node.args) == 1:
                 self.model.genexp_consumers[value] = node
+            elif isinstance(value, cst.Call):
+                self.model.passed_calls.add(value)
             keyword = arg.keyword.value if arg.keyword is not None else None
             self._maybe_value_use(value, node, keyword, position)
 

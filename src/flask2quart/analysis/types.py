@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 
 from flask2quart.analysis import catalogue
 from flask2quart.analysis.catalogue import UNKNOWN_TYPE, Type
-from flask2quart.analysis.facts import FileFacts, FunctionFacts
+from flask2quart.analysis.facts import CallFact, FileFacts, FunctionFacts
 from flask2quart.analysis.refs import Ref
 
 FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
+
+CallArguments = tuple[bool, tuple[Ref, ...], tuple[tuple[str, Ref], ...]]
 
 
 @dataclass(slots=True)
@@ -30,6 +32,7 @@ class FunctionSummary:
     is_async: bool
     decorators: tuple[Ref, ...]
     takes_fixtures: bool
+    is_static: bool
 
 
 @dataclass(slots=True)
@@ -49,6 +52,8 @@ class ProgramIndex:
     functions: dict[str, FunctionSummary] = field(default_factory=dict)
     classes: dict[str, ClassSummary] = field(default_factory=dict)
     fixtures: dict[str, list[str]] = field(default_factory=dict)
+    # function -> its call sites' arguments: (bound method call?, positional refs, keyword refs)
+    call_arguments: dict[str, list[CallArguments]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, files: list[FileFacts]) -> ProgramIndex:
@@ -67,7 +72,27 @@ class ProgramIndex:
             for function in facts.functions:
                 if function.class_fqn is None and _is_fixture(evaluator, function):
                     index.fixtures.setdefault(function.name, []).append(function.fqn)
+        for facts in files:
+            calls = [*facts.module_calls, *(c for f in facts.functions for c in f.calls)]
+            for call in calls:
+                if call.args or call.keywords:
+                    _record_call_arguments(index, evaluator, call)
         return index
+
+
+def _record_call_arguments(index: ProgramIndex, evaluator: Evaluator, call: CallFact) -> None:
+    callee = evaluator.evaluate(call.func)
+    if callee[0] != "fn":
+        return
+    fqn = str(callee[1])
+    summary = index.functions[fqn]
+    bound = (
+        summary.class_fqn is not None
+        and call.func[0] == "a"
+        and evaluator.evaluate(call.func[1])[0] in ("obj", "sup")
+        and not summary.is_static
+    )
+    index.call_arguments.setdefault(fqn, []).append((bound, call.args, call.keywords))
 
 
 def _summary(function: FunctionFacts, in_test_module: bool) -> FunctionSummary:
@@ -83,6 +108,7 @@ def _summary(function: FunctionFacts, in_test_module: bool) -> FunctionSummary:
         # Parameters are looked up as fixtures only in test code: an app helper's ``client``
         # parameter must not take the type of a ``client`` fixture.
         takes_fixtures=in_test_module or function.name.startswith("test"),
+        is_static=any(d.ref == ("g", "builtins.staticmethod") for d in function.decorators),
     )
 
 
@@ -304,13 +330,34 @@ class Evaluator:
         return UNKNOWN_TYPE
 
     def _parameter(self, function_fqn: str, name: str) -> Type:
-        fixtures = self.index.fixtures.get(name)
         owner = self.index.functions.get(function_fqn)
-        if not fixtures or owner is None or not owner.takes_fixtures:
+        if owner is None:
             return UNKNOWN_TYPE
+        fixtures = self.index.fixtures.get(name)
+        if fixtures and owner.takes_fixtures:
+            types: list[Type] = []
+            for fixture in fixtures:
+                summary = self.index.functions[fixture]
+                values = summary.yields if summary.is_generator else summary.returns
+                types.extend(self.evaluate(v) for v in values)
+            return self._union(types)
+        return self._parameter_from_call_sites(owner, name)
+
+    def _parameter_from_call_sites(self, owner: FunctionSummary, name: str) -> Type:
+        """The type every call site passes for this parameter, if they all agree."""
+        sites = self.index.call_arguments.get(owner.fqn)
+        if not sites or name not in owner.params:
+            return UNKNOWN_TYPE
+        position = owner.params.index(name)
         types: list[Type] = []
-        for fixture in fixtures:
-            summary = self.index.functions[fixture]
-            values = summary.yields if summary.is_generator else summary.returns
-            types.extend(self.evaluate(v) for v in values)
-        return self._union(types)
+        for bound, args, keywords in sites:
+            ref = dict(keywords).get(name)
+            index = position - 1 if bound else position
+            if ref is None and 0 <= index < len(args):
+                ref = args[index]
+            if ref is None:
+                return UNKNOWN_TYPE
+            types.append(self.evaluate(ref))
+        if types and all(t == types[0] for t in types) and types[0] != UNKNOWN_TYPE:
+            return types[0]
+        return UNKNOWN_TYPE
