@@ -13,8 +13,11 @@ from collections.abc import Iterable
 from flask2quart._rules import Rule
 
 from .async_app_contexts import AsyncAppContexts
+from .async_test_functions import AsyncTestFunctions
 from .async_view_decorators import AsyncViewDecorators
 from .await_quart_apis import AwaitQuartApis
+from .await_test_client import AwaitTestClient
+from .await_test_responses import AwaitTestResponses
 from .make_async import MakeAsync
 from .rename_flask_imports import RenameFlaskImports
 
@@ -24,6 +27,10 @@ RULES: tuple[type[Rule], ...] = (
     AsyncViewDecorators,
     AwaitQuartApis,
     AsyncAppContexts,
+    AwaitTestClient,
+    AwaitTestResponses,
+    # test-function decorators (F2Q301) read what the rules above made async
+    AsyncTestFunctions,
     MakeAsync,
 )
 

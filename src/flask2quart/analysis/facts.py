@@ -22,6 +22,10 @@ class CallFact:
     func: Ref
     context: str
     awaited: bool
+    # positional arguments up to the first ``*args``, and keyword arguments (not ``**kwargs``):
+    # what call-site parameter inference reads (test helpers, see types.Evaluator._parameter)
+    args: tuple[Ref, ...] = ()
+    keywords: tuple[tuple[str, Ref], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +93,7 @@ class FileFacts:
     classes: list[ClassFacts]
     module_calls: list[CallFact] = field(default_factory=list)
     module_value_uses: list[ValueUseFact] = field(default_factory=list)
+    imports: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -110,15 +115,20 @@ class FileFacts:
                 )
                 for c in data["classes"]
             ],
-            module_calls=[CallFact(**_refs(c, "func")) for c in data["module_calls"]],
+            module_calls=[CallFact(**_call_refs(c)) for c in data["module_calls"]],
             module_value_uses=[
                 ValueUseFact(**_refs(v, "value", "consumer")) for v in data["module_value_uses"]
             ],
+            imports=tuple(data.get("imports", ())),
         )
 
 
 def _refs(data: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {k: (from_json(v) if k in keys else v) for k, v in data.items()}
+
+
+def _call_refs(data: dict[str, Any]) -> dict[str, Any]:
+    return _refs(data, "func", "args", "keywords")
 
 
 def _function_from_json(data: dict[str, Any]) -> FunctionFacts:
@@ -133,7 +143,7 @@ def _function_from_json(data: dict[str, Any]) -> FunctionFacts:
         decorators=tuple(DecoratorFact(**_refs(d, "ref")) for d in data["decorators"]),
         returns=from_json(data["returns"]),
         yields=from_json(data["yields"]),
-        calls=tuple(CallFact(**_refs(c, "func")) for c in data["calls"]),
+        calls=tuple(CallFact(**_call_refs(c)) for c in data["calls"]),
         attributes=tuple(AttributeFact(**_refs(a, "ref")) for a in data["attributes"]),
         withs=tuple(
             WithFact(items=from_json(w["items"]), context=w["context"], is_async=w["is_async"])
@@ -162,9 +172,7 @@ def has_path_argument(decorator: cst.BaseExpression) -> bool:
 def extract_facts(model: FileModel) -> FileFacts:
     calls: dict[FunctionInfo | None, list[CallFact]] = {}
     for call, site in model.calls.items():
-        calls.setdefault(site.owner, []).append(
-            CallFact(model.ref_of(call.func, site.scope), site.context, site.awaited)
-        )
+        calls.setdefault(site.owner, []).append(_call_fact(model, call, site))
     attributes: dict[FunctionInfo | None, list[AttributeFact]] = {}
     for attribute, site in model.attributes.items():
         if site.called:
@@ -223,6 +231,28 @@ def extract_facts(model: FileModel) -> FileFacts:
         classes=classes,
         module_calls=calls.get(None, []),
         module_value_uses=uses.get(None, []),
+        imports=tuple(dict.fromkeys(model.imports)),
+    )
+
+
+def _call_fact(model: FileModel, call: cst.Call, site: Site) -> CallFact:
+    args: list[Ref] = []
+    keywords: list[tuple[str, Ref]] = []
+    positional_known = True
+    for arg in call.args:
+        if arg.star:
+            positional_known = positional_known and arg.star != "*"
+            continue
+        if arg.keyword is not None:
+            keywords.append((arg.keyword.value, model.ref_of(arg.value, site.scope)))
+        elif positional_known:
+            args.append(model.ref_of(arg.value, site.scope))
+    return CallFact(
+        model.ref_of(call.func, site.scope),
+        site.context,
+        site.awaited,
+        tuple(args),
+        tuple(keywords),
     )
 
 

@@ -157,6 +157,8 @@ class FileModel:
         self.withs: dict[cst.With, WithSite] = {}
         self.value_uses: list[ValueUse] = []
         self.genexp_consumers: dict[cst.GeneratorExp, cst.Call] = {}
+        # every module named by an import statement, in any scope (``from a import b``: "a.b")
+        self.imports: list[str] = []
         self._ref_cache: dict[int, Ref] = {}
         self._resolving: set[int] = set()
 
@@ -420,6 +422,7 @@ class ModelBuilder(cst.CSTVisitor):
             else:
                 top = dotted.split(".", 1)[0]
                 self.scope.bind(top, Binding("import", top))
+            self.model.imports.append(dotted)
         return False
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
@@ -431,6 +434,7 @@ class ModelBuilder(cst.CSTVisitor):
             else (target or "")
         )
         if isinstance(node.names, cst.ImportStar):
+            self.model.imports.append(module)
             return False
         for alias in node.names:
             name = _dotted_name(alias.name)
@@ -438,6 +442,7 @@ class ModelBuilder(cst.CSTVisitor):
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 bound = alias.asname.name.value
             self.scope.bind(bound, Binding("import", f"{module}.{name}" if module else name))
+            self.model.imports.append(f"{module}.{name}" if module else name)
         return False
 
     def visit_Global(self, node: cst.Global) -> bool:
