@@ -20,10 +20,12 @@ from .await_test_client import AwaitTestClient
 from .await_test_responses import AwaitTestResponses
 from .make_async import MakeAsync
 from .rename_flask_imports import RenameFlaskImports
+from .test_client_arguments import TestClientArguments
 
 RULES: tuple[type[Rule], ...] = (
     RenameFlaskImports,
     # argument rewrites go here, before anything wraps a call in ``await``
+    TestClientArguments,
     AsyncViewDecorators,
     AwaitQuartApis,
     AsyncAppContexts,
