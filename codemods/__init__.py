@@ -12,27 +12,52 @@ from collections.abc import Iterable
 
 from flask2quart._rules import Rule
 
+from .app_run_arguments import AppRunArguments
 from .async_app_contexts import AsyncAppContexts
 from .async_test_functions import AsyncTestFunctions
 from .async_view_decorators import AsyncViewDecorators
 from .await_quart_apis import AwaitQuartApis
 from .await_test_client import AwaitTestClient
 from .await_test_responses import AwaitTestResponses
+from .background_work import BackgroundWork
+from .cli_app_context import CliAppContext
+from .helper_signatures import HelperSignatures
 from .make_async import MakeAsync
+from .open_resource import OpenResource
+from .prefixed_env import PrefixedEnv
+from .quart_config_defaults import QuartConfigDefaults
 from .rename_flask_imports import RenameFlaskImports
+from .sqlite_thread_affinity import SqliteThreadAffinity
+from .stream_with_context import StreamWithContext
+from .template_attribute import TemplateAttribute
 from .test_client_arguments import TestClientArguments
+from .wsgi_only_apis import WsgiOnlyApis
 
 RULES: tuple[type[Rule], ...] = (
     RenameFlaskImports,
-    # argument rewrites go here, before anything wraps a call in ``await``
+    # Rules that rewrite a call's arguments or replace the call: before anything wraps it in
+    # ``await`` (the awaiting rules only wrap nodes that are still calls).
+    HelperSignatures,
+    PrefixedEnv,
+    OpenResource,
+    TemplateAttribute,
+    StreamWithContext,
+    WsgiOnlyApis,
+    CliAppContext,
+    AppRunArguments,
+    SqliteThreadAffinity,
+    QuartConfigDefaults,
+    BackgroundWork,
     TestClientArguments,
+    # Rules that insert ``await``.
     AsyncViewDecorators,
     AwaitQuartApis,
     AsyncAppContexts,
     AwaitTestClient,
     AwaitTestResponses,
-    # test-function decorators (F2Q301) read what the rules above made async
+    # Test-function decorators (F2Q301) read what the rules above made async.
     AsyncTestFunctions,
+    # Last: ``async def`` once every rule has had its say about the body.
     MakeAsync,
 )
 

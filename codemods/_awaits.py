@@ -38,6 +38,8 @@ def describe_reason(reason: tuple[str, str] | None) -> str:
     if reason is None:
         return "unknown reason"
     kind, detail = reason
+    if kind == "decorator" and detail in ("functools.lru_cache", "functools.cache"):
+        return f"{detail} would cache a coroutine, which can be awaited only once (use async-lru)"
     return {
         "property": "it is a property",
         "dunder": f"{detail} cannot be a coroutine",
@@ -48,6 +50,7 @@ def describe_reason(reason: tuple[str, str] | None) -> str:
         "import-time": f"it is called at import time in {detail}",
         "context": f"it is called {detail}",
         "caller": f"its caller {detail} cannot become async",
+        "tests-off": f"it is a pytest {detail} and the test-code rules are not enabled",
     }.get(kind, f"{kind} {detail}")
 
 

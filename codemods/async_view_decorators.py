@@ -5,8 +5,9 @@ async view returns the coroutine un-awaited from a sync wrapper: every request t
 500 (spec §1.9). When the plan makes the wrapper async (a wrapped view became async, or the
 wrapper itself awaits), the call of the wrapped function becomes
 ``await current_app.ensure_async(f)(*a, **k)`` — Quart's documented pattern, which runs a sync
-view in a worker thread and awaits an async one — or plain ``await f(...)`` when every function
-the decorator wraps is async.
+view in a worker thread and awaits an async one, used whenever the decorator wraps a view (so a
+sync view decorated later still works) — or plain ``await f(...)`` for a decorator that only
+wraps helpers, all of them async (no app context needed).
 """
 
 from __future__ import annotations
@@ -43,7 +44,10 @@ class AsyncViewDecorators(Rule):
             return updated_node
         if not context.can_await(site):
             return updated_node
-        if all(context.plan.is_async(target) for target in wrapper.targets):
+        # Views go through ensure_async even when all of them are async today, so a sync view
+        # decorated tomorrow still works (Quart runs it in a thread); helpers need no app context.
+        views = any(context.plan.kinds.get(t) == "view" for t in wrapper.targets)
+        if not views and all(context.plan.is_async(target) for target in wrapper.targets):
             return awaited(updated_node)
         current_app = context.name_for("quart", "current_app")
         ensured = cst.Call(

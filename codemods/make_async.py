@@ -15,6 +15,7 @@ from __future__ import annotations
 import libcst as cst
 
 from flask2quart._rules import Rule
+from flask2quart.analysis.solve import short_name
 
 from ._awaits import await_or_report, describe_reason
 
@@ -45,8 +46,8 @@ class MakeAsync(Rule):
                 original_node.name,
                 self.id,
                 "info",
-                f"{_THREADED_KINDS[kind]} {info.name}() stays `def`: Quart runs it in a worker "
-                "thread, so its blocking calls do not stall the event loop",
+                f"{_THREADED_KINDS[kind]} {info.name}() stays `def` (it awaits nothing): Quart "
+                "runs it in a worker thread",
             )
         blocked = plan.optional_blocked.get(info.fqn)
         if blocked is not None:
@@ -70,20 +71,21 @@ class MakeAsync(Rule):
         callee = context.callee(original_node)
         if callee[0] == "fn":
             fqn = str(callee[1])
-            if not context.plan.awaitable_call(fqn):
-                return updated_node
-            chain = " → ".join(
-                _short(name) for name in context.plan.chain(context.plan.call_targets.get(fqn, fqn))
-            )
-            return await_or_report(
-                self,
-                original_node,
-                updated_node,
-                site,
-                f"{_short(fqn)}() (async: {chain})",
-                "mandatory",
-            )
-        if (
+            plan = context.plan
+            if plan.awaitable_call(fqn):
+                chain = plan.describe_chain(plan.call_targets.get(fqn, fqn))
+                what = f"{short_name(fqn)}() (now async: {chain})"
+                return await_or_report(self, original_node, updated_node, site, what, "mandatory")
+            if fqn in plan.already_async and original_node not in context.model.passed_calls:
+                context.report(
+                    original_node,
+                    self.id,
+                    "warning",
+                    f"{short_name(fqn)}() is async but this call does not await it: the "
+                    "coroutine never runs",
+                    "await it from an async function",
+                )
+        elif (
             callee[0] == "?"
             and isinstance(original_node.func, cst.Attribute)
             and original_node.func.attr.value in context.plan.async_method_names
@@ -123,8 +125,3 @@ class MakeAsync(Rule):
                 "use an explicit `for` loop with `break` if the calls are expensive",
             )
         return cst.ListComp(elt=updated_node.elt, for_in=updated_node.for_in)
-
-
-def _short(fqn: str) -> str:
-    parts = [p for p in fqn.split(".") if p != "<locals>"]
-    return ".".join(parts[-2:]) if len(parts) > 1 else fqn

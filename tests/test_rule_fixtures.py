@@ -45,3 +45,20 @@ def test_every_rule_has_transform_and_noop_fixtures() -> None:
         noops = [c for c in cases if c.stem.startswith("noop-")]
         assert noops, f"{rule.id} {rule.name}: no noop fixture in {folder}"
         assert len(cases) > len(noops), f"{rule.id} {rule.name}: no transform fixture"
+
+
+def test_every_rule_has_a_docs_section() -> None:
+    from flask2quart.codemods import RULES
+
+    catalogue = (Path(__file__).parent.parent / "docs" / "rules.md").read_text()
+    for rule in RULES:
+        assert f"\n## {rule.id} {rule.name}\n" in catalogue, f"docs/rules.md lacks {rule.id}"
+
+
+def test_rule_ids_and_names_are_unique_and_modules_match() -> None:
+    from flask2quart.codemods import RULES
+
+    assert len({r.id for r in RULES}) == len(RULES)
+    assert len({r.name for r in RULES}) == len(RULES)
+    for rule in RULES:
+        assert rule.__module__.rsplit(".", 1)[-1] == rule.name.replace("-", "_")

@@ -89,13 +89,19 @@ def _append_name(node: cst.ImportFrom, name: str) -> cst.ImportFrom:
     assert not isinstance(node.names, cst.ImportStar)
     names = list(node.names)
     last = names[-1]
-    new_alias = cst.ImportAlias(cst.Name(name))
-    if isinstance(last.comma, cst.Comma):
-        # trailing-comma style (usually a parenthesised, one-per-line import): keep it
-        new_alias = new_alias.with_changes(comma=last.comma)
+    separator: cst.BaseParenthesizableWhitespace = cst.SimpleWhitespace(" ")
+    for alias in names[:-1]:
+        if isinstance(alias.comma, cst.Comma):
+            separator = alias.comma.whitespace_after
+            break
     else:
-        names[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-    names.append(new_alias)
+        if node.lpar is not None and isinstance(
+            node.lpar.whitespace_after, cst.ParenthesizedWhitespace
+        ):
+            separator = node.lpar.whitespace_after
+    # the last name's comma (if any) holds the layout before ``)``: it moves to the new name
+    names[-1] = last.with_changes(comma=cst.Comma(whitespace_after=separator))
+    names.append(cst.ImportAlias(cst.Name(name), comma=last.comma))
     return node.with_changes(names=names)
 
 

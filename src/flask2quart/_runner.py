@@ -53,6 +53,7 @@ class Parsed:
     model: FileModel | None = None
     facts: FileFacts | None = None
     error: str = ""
+    error_line: int = 1
 
 
 def seed_table(rules: Sequence[type[Rule]]) -> SeedTable:
@@ -88,6 +89,19 @@ def _one_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
+def _syntax_error(source: bytes, display: str, error: cst.ParserSyntaxError) -> tuple[str, int]:
+    """Python's own wording and position when it agrees the file is invalid, else LibCST's."""
+    try:
+        compile(source, display, "exec", dont_inherit=True)
+    except SyntaxError as python_error:
+        line = python_error.lineno or 1
+        return f"does not parse: {python_error.msg} (line {line})", line
+    except ValueError:
+        pass
+    message = error.message.splitlines()[0] if error.message else "syntax error"
+    return f"does not parse: {message} (line {error.editor_line})", error.editor_line
+
+
 def analyse(source: SourceFile, attributes: frozenset[str], names: frozenset[str]) -> Parsed:
     try:
         original = source.path.read_bytes()
@@ -97,10 +111,7 @@ def analyse(source: SourceFile, attributes: frozenset[str], names: frozenset[str
     try:
         parsed.module = cst.parse_module(original)
     except cst.ParserSyntaxError as error:
-        parsed.error = (
-            f"does not parse (line {error.raw_line}, column {error.raw_column}): "
-            f"{error.message.splitlines()[0]}"
-        )
+        parsed.error, parsed.error_line = _syntax_error(original, source.display, error)
         return parsed
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
         parsed.error = f"cannot decode: {_one_line(error)}"
@@ -113,7 +124,7 @@ def analyse(source: SourceFile, attributes: frozenset[str], names: frozenset[str
 def transform(parsed: Parsed, plan: Plan, evaluator: Evaluator, options: Options) -> FileResult:
     source = parsed.source
     if parsed.error or parsed.module is None or parsed.model is None:
-        return _failed(source.display, parsed.original, parsed.error)
+        return _failed(source.display, parsed.original, parsed.error, parsed.error_line)
     context = FileContext(
         path=source.display,
         model=parsed.model,
@@ -153,8 +164,8 @@ def transform(parsed: Parsed, plan: Plan, evaluator: Evaluator, options: Options
     )
 
 
-def _failed(display: str, original: bytes, reason: str) -> FileResult:
-    finding = Finding(display, 1, 1, ENGINE_RULE, "error", reason, "")
+def _failed(display: str, original: bytes, reason: str, line: int = 1) -> FileResult:
+    finding = Finding(display, line, 1, ENGINE_RULE, "error", reason, "")
     return FileResult(display, "failed", [finding], original, None, reason)
 
 
@@ -234,6 +245,8 @@ def _write_in_place(report: RunReport) -> None:
             continue
         path = result.target
         try:
+            if result.original and not path.exists():
+                raise FileNotFoundError("the file disappeared during the run; not recreated")
             if path.exists() and not os.access(path, os.W_OK):
                 raise PermissionError("the file is read-only")
             atomic_write(path, result.converted)
@@ -242,7 +255,7 @@ def _write_in_place(report: RunReport) -> None:
 
 
 def _mark_unwritable(result: FileResult, error: OSError) -> None:
-    reason = f"cannot write: {error.strerror or error}"
+    reason = f"cannot write: {error.strerror or error.args[0] if error.args else error}"
     if isinstance(error, PermissionError) and "read-only" in str(error):
         reason = "cannot write: the file is read-only"
     result.status = "failed"

@@ -128,6 +128,7 @@ CALL_RESULTS: dict[str, Type] = {
     "flask.send_file": _obj("flask.Response"),
     "flask.send_from_directory": _obj("flask.Response"),
     "flask.render_template": ("obj", "builtins.str"),
+    "flask.get_template_attribute": _obj("flask.TemplateMacro"),
     "flask.render_template_string": ("obj", "builtins.str"),
     "flask.url_for": ("obj", "builtins.str"),
     "flask.testing.FlaskClient.session_transaction": _obj("flask.testing.SessionTransaction"),

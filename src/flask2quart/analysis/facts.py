@@ -14,7 +14,7 @@ from typing import Any
 import libcst as cst
 
 from flask2quart.analysis.model import FileModel, FunctionInfo, Site, ValueUse
-from flask2quart.analysis.refs import Ref, from_json
+from flask2quart.analysis.refs import UNKNOWN, Ref, from_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,8 +22,7 @@ class CallFact:
     func: Ref
     context: str
     awaited: bool
-    # positional arguments up to the first ``*args``, and keyword arguments (not ``**kwargs``):
-    # what call-site parameter inference reads (test helpers, see types.Evaluator._parameter)
+    # argument references, for typing the callee's parameters from its call sites
     args: tuple[Ref, ...] = ()
     keywords: tuple[tuple[str, Ref], ...] = ()
 
@@ -93,7 +92,6 @@ class FileFacts:
     classes: list[ClassFacts]
     module_calls: list[CallFact] = field(default_factory=list)
     module_value_uses: list[ValueUseFact] = field(default_factory=list)
-    imports: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -115,11 +113,10 @@ class FileFacts:
                 )
                 for c in data["classes"]
             ],
-            module_calls=[CallFact(**_call_refs(c)) for c in data["module_calls"]],
+            module_calls=[_call_from_json(c) for c in data["module_calls"]],
             module_value_uses=[
                 ValueUseFact(**_refs(v, "value", "consumer")) for v in data["module_value_uses"]
             ],
-            imports=tuple(data.get("imports", ())),
         )
 
 
@@ -127,8 +124,14 @@ def _refs(data: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {k: (from_json(v) if k in keys else v) for k, v in data.items()}
 
 
-def _call_refs(data: dict[str, Any]) -> dict[str, Any]:
-    return _refs(data, "func", "args", "keywords")
+def _call_from_json(data: dict[str, Any]) -> CallFact:
+    return CallFact(
+        func=from_json(data["func"]),
+        context=data["context"],
+        awaited=data["awaited"],
+        args=from_json(data["args"]),
+        keywords=from_json(data["keywords"]),
+    )
 
 
 def _function_from_json(data: dict[str, Any]) -> FunctionFacts:
@@ -143,7 +146,7 @@ def _function_from_json(data: dict[str, Any]) -> FunctionFacts:
         decorators=tuple(DecoratorFact(**_refs(d, "ref")) for d in data["decorators"]),
         returns=from_json(data["returns"]),
         yields=from_json(data["yields"]),
-        calls=tuple(CallFact(**_call_refs(c)) for c in data["calls"]),
+        calls=tuple(_call_from_json(c) for c in data["calls"]),
         attributes=tuple(AttributeFact(**_refs(a, "ref")) for a in data["attributes"]),
         withs=tuple(
             WithFact(items=from_json(w["items"]), context=w["context"], is_async=w["is_async"])
@@ -231,22 +234,26 @@ def extract_facts(model: FileModel) -> FileFacts:
         classes=classes,
         module_calls=calls.get(None, []),
         module_value_uses=uses.get(None, []),
-        imports=tuple(dict.fromkeys(model.imports)),
     )
+
+
+def _argument_ref(model: FileModel, value: cst.BaseExpression, site: Site) -> Ref:
+    # Only names and the like can carry a type worth knowing; literals stay unknown (cheap).
+    if isinstance(value, cst.Name | cst.Attribute | cst.Call | cst.Subscript):
+        return model.ref_of(value, site.scope)
+    return UNKNOWN
 
 
 def _call_fact(model: FileModel, call: cst.Call, site: Site) -> CallFact:
     args: list[Ref] = []
     keywords: list[tuple[str, Ref]] = []
-    positional_known = True
     for arg in call.args:
         if arg.star:
-            positional_known = positional_known and arg.star != "*"
-            continue
+            break  # positions after *args are unknown
         if arg.keyword is not None:
-            keywords.append((arg.keyword.value, model.ref_of(arg.value, site.scope)))
-        elif positional_known:
-            args.append(model.ref_of(arg.value, site.scope))
+            keywords.append((arg.keyword.value, _argument_ref(model, arg.value, site)))
+        else:
+            args.append(_argument_ref(model, arg.value, site))
     return CallFact(
         model.ref_of(call.func, site.scope),
         site.context,

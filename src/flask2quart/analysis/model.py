@@ -157,8 +157,8 @@ class FileModel:
         self.withs: dict[cst.With, WithSite] = {}
         self.value_uses: list[ValueUse] = []
         self.genexp_consumers: dict[cst.GeneratorExp, cst.Call] = {}
-        # every module named by an import statement, in any scope (``from a import b``: "a.b")
-        self.imports: list[str] = []
+        # calls whose result is passed straight to another call (``asyncio.run(main())``)
+        self.passed_calls: set[cst.Call] = set()
         self._ref_cache: dict[int, Ref] = {}
         self._resolving: set[int] = set()
 
@@ -422,7 +422,6 @@ class ModelBuilder(cst.CSTVisitor):
             else:
                 top = dotted.split(".", 1)[0]
                 self.scope.bind(top, Binding("import", top))
-            self.model.imports.append(dotted)
         return False
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
@@ -434,7 +433,6 @@ class ModelBuilder(cst.CSTVisitor):
             else (target or "")
         )
         if isinstance(node.names, cst.ImportStar):
-            self.model.imports.append(module)
             return False
         for alias in node.names:
             name = _dotted_name(alias.name)
@@ -442,7 +440,6 @@ class ModelBuilder(cst.CSTVisitor):
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 bound = alias.asname.name.value
             self.scope.bind(bound, Binding("import", f"{module}.{name}" if module else name))
-            self.model.imports.append(f"{module}.{name}" if module else name)
         return False
 
     def visit_Global(self, node: cst.Global) -> bool:
@@ -673,6 +670,8 @@ class ModelBuilder(cst.CSTVisitor):
             value = arg.value
             if isinstance(value, cst.GeneratorExp) and consumer and len(node.args) == 1:
                 self.model.genexp_consumers[value] = node
+            elif isinstance(value, cst.Call):
+                self.model.passed_calls.add(value)
             keyword = arg.keyword.value if arg.keyword is not None else None
             self._maybe_value_use(value, node, keyword, position)
 

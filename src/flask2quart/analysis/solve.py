@@ -72,6 +72,9 @@ class Plan:
     registrations: dict[str, str] = field(default_factory=dict)
     # functions whose optional seed (a blocking call we would convert) stays, and why
     optional_blocked: dict[str, tuple[str, Reason]] = field(default_factory=dict)
+    # for each function used as a value: what it was passed to (dotted name, or the source
+    # text of the callee when its type is unknown, e.g. ``app.cli.add_command``)
+    value_consumers: dict[str, set[str]] = field(default_factory=dict)
     async_method_names: frozenset[str] = frozenset()
 
     def is_async(self, fqn: str) -> bool:
@@ -96,6 +99,15 @@ class Plan:
                 break
             current = detail
         return result
+
+    def describe_chain(self, fqn: str) -> str:
+        """``a → b → flask.flash``; a decorator's wrapper says so: ``w (wrapping) → view``."""
+        parts = []
+        for name in self.chain(fqn):
+            reason = self.async_functions.get(name)
+            wrapping = reason is not None and reason[0] == "wraps"
+            parts.append(short_name(name) + (" (wrapping)" if wrapping else ""))
+        return " → ".join(parts)
 
     def blocked_chain(self, fqn: str, limit: int = 8) -> list[str]:
         result = [fqn]
@@ -197,7 +209,7 @@ class _Solver:
             plan.kinds[fqn] = "test"
         kind = plan.kinds.get(fqn)
         if kind in ("test", "fixture") and not self.seeds.convert_tests:
-            plan.intrinsic.setdefault(fqn, ("kind", f"{kind} (test conversion is off)"))
+            plan.intrinsic.setdefault(fqn, ("tests-off", kind))
         if kind in ("url-processor", "shell", "cli"):
             plan.intrinsic.setdefault(fqn, ("kind", kind))
         if function.is_generator and not function.is_async and kind != "fixture":
@@ -229,6 +241,10 @@ class _Solver:
             plan.registrations[fqn] = method
             return
         if key is None:
+            text = _ref_text(ref[1] if ref[0] == "c" else ref)
+            if _is_cli_decorator(text):
+                plan.kinds[fqn] = "cli"
+                return
             plan.intrinsic.setdefault(fqn, ("decorator", _ref_text(ref)))
             return
         base_key = key.rsplit(".", 1)[0] if called else key
@@ -350,14 +366,16 @@ class _Solver:
             callee = self.ev.evaluate(call.func)
             if callee[0] == "fn":
                 self._edge(fqn, str(callee[1]), call.context)
-            elif callee[0] == "ext" and not call.awaited:
-                self._seed(fqn, self.seeds.calls.get(str(callee[1])), str(callee[1]), call.context)
+            elif callee[0] in ("ext", "obj") and not call.awaited:
+                # an instance called like a function: ``Class.__call__``
+                key = str(callee[1]) if callee[0] == "ext" else f"{callee[1]}.__call__"
+                self._seed(fqn, self.seeds.calls.get(key), key, call.context)
         for attribute in function.attributes:
             if attribute.awaited:
                 continue
-            key = self.ev.member_key(attribute.ref)
-            if key is not None:
-                self._seed(fqn, self.seeds.attributes.get(key), key, attribute.context)
+            member = self.ev.member_key(attribute.ref)
+            if member is not None:
+                self._seed(fqn, self.seeds.attributes.get(member), member, attribute.context)
         for with_fact in function.withs:
             if with_fact.is_async:
                 continue
@@ -391,6 +409,9 @@ class _Solver:
             wrapper = self.plan.wrappers.get(fqn)
             if wrapper is not None and parent == owner.fqn and use.consumer is None:
                 return  # ``return wrapper`` inside the decorator
+        if use.consumer is not None:
+            consumer_name = self.ev.name_of(use.consumer) or _ref_text(use.consumer)
+            self.plan.value_consumers.setdefault(fqn, set()).add(consumer_name)
         registration = self._registration(use)
         if registration is not None:
             kind = registration
@@ -483,6 +504,12 @@ class _Solver:
                 if member != fqn:
                     family.append(member)
         return family
+
+
+def short_name(fqn: str) -> str:
+    """``module.function`` (or ``Class.method``) without package and ``<locals>`` noise."""
+    parts = [p for p in fqn.split(".") if p != "<locals>"]
+    return ".".join(parts[-2:]) if len(parts) > 1 else fqn
 
 
 def _caller_key(item: tuple[str | None, str]) -> tuple[str, str]:

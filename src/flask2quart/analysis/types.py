@@ -3,13 +3,8 @@
 This is a deliberately small type inference: module-level names and imports (through
 re-exports and aliases), classes and their bases, instances created by calling a class,
 ``self``/``super()``, attributes assigned in methods, return values of user functions
-(so ``create_app()`` is known to return a Flask app), pytest fixtures by parameter name,
-parameters of test helpers from their call sites (``AuthActions(client)`` makes ``self._client``
-a test client), and the Flask/Werkzeug catalogue. Anything else is unknown, and unknown never
-triggers a rewrite.
-
-*Test code* is the modules pytest collects (``test_*.py``, ``*_test.py``), ``conftest.py``, and
-the helper modules that only test code imports: the import graph decides, not the file name.
+(so ``create_app()`` is known to return a Flask app), pytest fixtures by parameter name, and
+the Flask/Werkzeug catalogue. Anything else is unknown, and unknown never triggers a rewrite.
 """
 
 from __future__ import annotations
@@ -23,6 +18,8 @@ from flask2quart.analysis.refs import Ref
 
 FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
 
+CallArguments = tuple[bool, tuple[Ref, ...], tuple[tuple[str, Ref], ...]]
+
 
 @dataclass(slots=True)
 class FunctionSummary:
@@ -35,7 +32,7 @@ class FunctionSummary:
     is_async: bool
     decorators: tuple[Ref, ...]
     takes_fixtures: bool
-    in_test_code: bool = False
+    is_static: bool
 
 
 @dataclass(slots=True)
@@ -55,26 +52,17 @@ class ProgramIndex:
     functions: dict[str, FunctionSummary] = field(default_factory=dict)
     classes: dict[str, ClassSummary] = field(default_factory=dict)
     fixtures: dict[str, list[str]] = field(default_factory=dict)
-    test_code: set[str] = field(default_factory=set)
-    # calls made in test code, by the last name of the callee (``AuthActions``, ``login``)
-    test_calls: dict[str, list[CallFact]] = field(default_factory=dict)
+    # function -> its call sites' arguments: (bound method call?, positional refs, keyword refs)
+    call_arguments: dict[str, list[CallArguments]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, files: list[FileFacts]) -> ProgramIndex:
         index = cls()
         for facts in files:
             index.modules.add(facts.module)
-        index.test_code = _test_code_modules(files, index.modules)
-        for facts in files:
             index.bindings[facts.module] = facts.bindings
-            in_test_code = facts.module in index.test_code
             for function in facts.functions:
-                summary = _summary(function, facts.is_test_module)
-                summary.in_test_code = in_test_code
-                index.functions[function.fqn] = summary
-                if in_test_code:
-                    for call in function.calls:
-                        _add_test_call(index.test_calls, call)
+                index.functions[function.fqn] = _summary(function, facts.is_test_module)
             for klass in facts.classes:
                 index.classes[klass.fqn] = ClassSummary(
                     klass.fqn, klass.bases, frozenset(klass.methods), klass.attrs
@@ -84,47 +72,35 @@ class ProgramIndex:
             for function in facts.functions:
                 if function.class_fqn is None and _is_fixture(evaluator, function):
                     index.fixtures.setdefault(function.name, []).append(function.fqn)
+        for facts in files:
+            calls = [*facts.module_calls, *(c for f in facts.functions for c in f.calls)]
+            for call in calls:
+                if call.args or call.keywords:
+                    _record_call_arguments(index, evaluator, call)
         return index
 
 
-def _module_of(name: str, modules: set[str]) -> str | None:
-    """The longest known module that ``name`` (a module or a name in a module) lies in."""
-    parts = name.split(".")
-    for cut in range(len(parts), 0, -1):
-        candidate = ".".join(parts[:cut])
-        if candidate in modules:
-            return candidate
-    return None
-
-
-def _test_code_modules(files: list[FileFacts], modules: set[str]) -> set[str]:
-    """Test modules, plus (to a fixed point) the modules imported only by test code."""
-    importers: dict[str, set[str]] = {}
-    for facts in files:
-        for name in facts.imports:
-            imported = _module_of(name, modules)
-            if imported is not None and imported != facts.module:
-                importers.setdefault(imported, set()).add(facts.module)
-    test_code = {facts.module for facts in files if facts.is_test_module}
-    changed = True
-    while changed:
-        changed = False
-        for module, by in sorted(importers.items()):
-            if module not in test_code and by <= test_code:
-                test_code.add(module)
-                changed = True
-    return test_code
-
-
-def _add_test_call(table: dict[str, list[CallFact]], call: CallFact) -> None:
-    func = call.func
-    if func[0] == "g":
-        name = str(func[1]).rsplit(".", 1)[-1]
-    elif func[0] == "a":
-        name = str(func[2])
-    else:
+def _record_call_arguments(index: ProgramIndex, evaluator: Evaluator, call: CallFact) -> None:
+    callee = evaluator.evaluate(call.func)
+    if callee[0] == "cls":
+        # ``AuthActions(client)`` passes ``client`` to ``AuthActions.__init__`` (self is bound)
+        init = evaluator.evaluate(("a", call.func, "__init__"))
+        if init[0] == "fn" and str(init[1]) in index.functions:
+            index.call_arguments.setdefault(str(init[1]), []).append(
+                (True, call.args, call.keywords)
+            )
         return
-    table.setdefault(name, []).append(call)
+    if callee[0] != "fn":
+        return
+    fqn = str(callee[1])
+    summary = index.functions[fqn]
+    bound = (
+        summary.class_fqn is not None
+        and call.func[0] == "a"
+        and evaluator.evaluate(call.func[1])[0] in ("obj", "sup")
+        and not summary.is_static
+    )
+    index.call_arguments.setdefault(fqn, []).append((bound, call.args, call.keywords))
 
 
 def _summary(function: FunctionFacts, in_test_module: bool) -> FunctionSummary:
@@ -140,6 +116,7 @@ def _summary(function: FunctionFacts, in_test_module: bool) -> FunctionSummary:
         # Parameters are looked up as fixtures only in test code: an app helper's ``client``
         # parameter must not take the type of a ``client`` fixture.
         takes_fixtures=in_test_module or function.name.startswith("test"),
+        is_static=any(d.ref == ("g", "builtins.staticmethod") for d in function.decorators),
     )
 
 
@@ -373,39 +350,24 @@ class Evaluator:
                 summary = self.index.functions[fixture]
                 values = summary.yields if summary.is_generator else summary.returns
                 types.extend(self.evaluate(v) for v in values)
-            found = self._union(types)
-            if found != UNKNOWN_TYPE:
-                return found
-        if owner.in_test_code:
-            return self._argument_type(owner, name)
-        return UNKNOWN_TYPE
+            return self._union(types)
+        return self._parameter_from_call_sites(owner, name)
 
-    def _argument_type(self, owner: FunctionSummary, name: str) -> Type:
-        """What the test code's calls of ``owner`` pass for parameter ``name``."""
+    def _parameter_from_call_sites(self, owner: FunctionSummary, name: str) -> Type:
+        """The type every call site passes for this parameter, if they all agree."""
+        sites = self.index.call_arguments.get(owner.fqn)
+        if not sites or name not in owner.params:
+            return UNKNOWN_TYPE
         position = owner.params.index(name)
-        short = owner.fqn.rsplit(".", 1)[-1]
-        if owner.class_fqn is not None:
-            if "builtins.staticmethod" not in {self.name_of(d) for d in owner.decorators}:
-                position -= 1  # bound: self or cls is not passed
-            if short == "__init__":
-                short = owner.class_fqn.rsplit(".", 1)[-1]
         types: list[Type] = []
-        for call in self.index.test_calls.get(short, ()):
-            if not self._calls(call.func, owner):
-                continue
-            keyword = dict(call.keywords).get(name)
-            if keyword is not None:
-                types.append(self.evaluate(keyword))
-            elif 0 <= position < len(call.args):
-                types.append(self.evaluate(call.args[position]))
-        return self._union(types)
-
-    def _calls(self, func: Ref, owner: FunctionSummary) -> bool:
-        callee = self.evaluate(func)
-        if callee == ("fn", owner.fqn):
-            return True
-        return (
-            callee[0] == "cls"
-            and owner.fqn.endswith(".__init__")
-            and self._class_member(str(callee[1]), "__init__", instance=True) == ("fn", owner.fqn)
-        )
+        for bound, args, keywords in sites:
+            ref = dict(keywords).get(name)
+            index = position - 1 if bound else position
+            if ref is None and 0 <= index < len(args):
+                ref = args[index]
+            if ref is None:
+                return UNKNOWN_TYPE
+            types.append(self.evaluate(ref))
+        if types and all(t == types[0] for t in types) and types[0] != UNKNOWN_TYPE:
+            return types[0]
+        return UNKNOWN_TYPE
