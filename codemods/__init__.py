@@ -21,12 +21,14 @@ from .await_test_client import AwaitTestClient
 from .await_test_responses import AwaitTestResponses
 from .background_work import BackgroundWork
 from .cli_app_context import CliAppContext
+from .cli_runner_off_the_loop import CliRunnerOffTheLoop
 from .helper_signatures import HelperSignatures
 from .make_async import MakeAsync
 from .open_resource import OpenResource
 from .prefixed_env import PrefixedEnv
 from .quart_config_defaults import QuartConfigDefaults
 from .rename_flask_imports import RenameFlaskImports
+from .serving_hooks_in_tests import ServingHooksInTests
 from .sqlite_thread_affinity import SqliteThreadAffinity
 from .stream_with_context import StreamWithContext
 from .template_attribute import TemplateAttribute
@@ -55,6 +57,9 @@ RULES: tuple[type[Rule], ...] = (
     AsyncAppContexts,
     AwaitTestClient,
     AwaitTestResponses,
+    CliRunnerOffTheLoop,
+    # Wraps a test's body in ``async with app.test_app()``: before F2Q301 decorates it.
+    ServingHooksInTests,
     # Test-function decorators (F2Q301) read what the rules above made async.
     AsyncTestFunctions,
     # Last: ``async def`` once every rule has had its say about the body.

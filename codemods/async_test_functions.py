@@ -24,6 +24,7 @@ from flask2quart.analysis.model import FunctionInfo
 from ._test_project import add_test_requirements, set_pytest_option
 from ._tests import (
     ASYNC_TESTS,
+    MADE_ASYNC,
     TEST_REQUIREMENTS,
     becomes_async,
     decorator_names,
@@ -51,6 +52,9 @@ class AsyncTestFunctions(Rule):
         info = context.model.function_by_node.get(original_node)
         if info is None or not becomes_async(context, info):
             return updated_node
+        if info.fqn in context.data.get(MADE_ASYNC, ()):
+            # made async by a test rule itself: the plan did not, so MakeAsync will not
+            updated_node = updated_node.with_changes(asynchronous=cst.Asynchronous())
         kind = kind_of(context, info)
         if kind == "test" and not in_unittest_case(context, info):
             context.data[ASYNC_TESTS] = True

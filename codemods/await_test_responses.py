@@ -44,7 +44,7 @@ class AwaitTestResponses(Rule):
     id = "F2Q304"
     name = "await-test-responses"
     summary = "response.data/.json/.text -> await response.get_data()/get_json(); report .history"
-    requires = ("F2Q103",)
+    requires = ("F2Q103", "F2Q301")
 
     awaitable_calls: ClassVar[Mapping[str, SeedKind]] = CALLS
     awaitable_attributes: ClassVar[Mapping[str, SeedKind]] = ATTRIBUTES

@@ -106,7 +106,7 @@ class TestClientArguments(Rule):
     id = "F2Q303"
     name = "test-client-arguments"
     summary = "test client keywords in Quart's terms: data= dict -> form=/files=, content_type..."
-    requires = ("F2Q103",)
+    requires = ("F2Q103", "F2Q301")
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         if not isinstance(updated_node, cst.Call):
@@ -252,15 +252,57 @@ class _Arguments:
         return self.context.evaluator.name_of(ref)
 
     def _bound_to_form_dict(self, name: cst.Name) -> bool:
+        """A name bound only to dict literals of fields: assignments or parametrize values."""
         bindings = self.context.model.lookup(name.value, self.site.scope)
-        return bool(bindings) and all(
-            b.kind == "value"
-            and isinstance(b.node, cst.Dict)
-            and not any(
-                self._is_file(e.value) for e in b.node.elements if isinstance(e, cst.DictElement)
-            )
-            for b in bindings or ()
-        )
+        if not bindings:
+            return False
+        values: list[cst.BaseExpression] = []
+        for binding in bindings:
+            if binding.kind == "value" and isinstance(binding.node, cst.BaseExpression):
+                values.append(binding.node)
+            elif binding.kind == "param" and binding.function is not None:
+                found = self._parametrized(binding.function.node, name.value)
+                if found is None:
+                    return False
+                values.extend(found)
+            else:
+                return False
+        return all(isinstance(v, cst.Dict) and not self._has_files(v) for v in values)
+
+    def _has_files(self, node: cst.Dict) -> bool:
+        return any(self._is_file(e.value) for e in node.elements if isinstance(e, cst.DictElement))
+
+    def _parametrized(
+        self, function: cst.FunctionDef, param: str
+    ) -> list[cst.BaseExpression] | None:
+        """The values ``@pytest.mark.parametrize`` gives ``param``, when written literally."""
+        info = self.context.model.function_by_node.get(function)
+        if info is None:
+            return None
+        for decorator in function.decorators:
+            call = decorator.decorator
+            if not isinstance(call, cst.Call) or len(call.args) < 2:
+                continue
+            ref = self.context.model.ref_of(call.func, info.outer_scope)
+            if self.context.evaluator.name_of(ref) != "pytest.mark.parametrize":
+                continue
+            names = _argnames(call.args[0].value)
+            if names is None or param not in names:
+                continue
+            rows = call.args[1].value
+            if not isinstance(rows, cst.List | cst.Tuple):
+                return None
+            index = names.index(param)
+            values = []
+            for row in rows.elements:
+                value = _unwrap_param(row.value)
+                if len(names) > 1:
+                    if not isinstance(value, cst.Tuple | cst.List) or len(value.elements) <= index:
+                        return None
+                    value = value.elements[index].value
+                values.append(value)
+            return values
+        return None
 
     def _is_file(self, value: cst.BaseExpression) -> bool:
         if isinstance(value, cst.Tuple) and 1 <= len(value.elements) <= 3:
@@ -481,6 +523,30 @@ class _Arguments:
             value=_string(f"{path}?{literal.lstrip('?')}")
         )
         del self.args[index]
+
+
+def _argnames(node: cst.BaseExpression) -> list[str] | None:
+    literal = _literal(node)
+    if literal is not None:
+        return [part.strip() for part in literal.split(",")]
+    if isinstance(node, cst.Tuple | cst.List):
+        names = [_literal(e.value) for e in node.elements]
+        return [n for n in names if n is not None] if None not in names else None
+    return None
+
+
+def _unwrap_param(node: cst.BaseExpression) -> cst.BaseExpression:
+    """``pytest.param(a, b, id=...)`` -> ``(a, b)``; anything else as it is."""
+    if (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value == "param"
+    ):
+        positional = [a for a in node.args if a.keyword is None]
+        if len(positional) == 1:
+            return positional[0].value
+        return cst.Tuple([cst.Element(a.value) for a in positional])
+    return node
 
 
 def _dict_from_call(call: cst.Call) -> cst.Dict:
