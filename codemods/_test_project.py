@@ -210,6 +210,11 @@ def add_test_requirements(project: ProjectContext, rule: str, packages: list[str
         for name in REQUIREMENT_FILES:
             if _add_to_requirements(project, root / name, packages):
                 return
+        # one requirements file for everything: test packages go there if pytest does
+        if _lists_pytest(project, root / "requirements.txt") and _add_to_requirements(
+            project, root / "requirements.txt", packages
+        ):
+            return
     listed = ", ".join(packages)
     project.report_finding(
         project.roots[0],
@@ -218,6 +223,13 @@ def add_test_requirements(project: ProjectContext, rule: str, packages: list[str
         "warning",
         f"the converted tests need {listed}; no test dependency list was found to add it to",
         f"add {listed} to the project's test dependencies",
+    )
+
+
+def _lists_pytest(project: ProjectContext, path: Path) -> bool:
+    text = _text(project, path)
+    return text is not None and any(
+        _requirement_name(line) == "pytest" for line in text.splitlines()
     )
 
 
