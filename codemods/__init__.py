@@ -33,6 +33,7 @@ from .sqlite_thread_affinity import SqliteThreadAffinity
 from .stream_with_context import StreamWithContext
 from .template_attribute import TemplateAttribute
 from .test_client_arguments import TestClientArguments
+from .view_errors_in_tests import ViewErrorsInTests
 from .wsgi_only_apis import WsgiOnlyApis
 
 RULES: tuple[type[Rule], ...] = (
@@ -58,6 +59,7 @@ RULES: tuple[type[Rule], ...] = (
     AwaitTestClient,
     AwaitTestResponses,
     CliRunnerOffTheLoop,
+    ViewErrorsInTests,
     # Wraps a test's body in ``async with app.test_app()``: before F2Q301 decorates it.
     ServingHooksInTests,
     # Test-function decorators (F2Q301) read what the rules above made async.
