@@ -15,6 +15,7 @@ from flask2quart._rules import Rule
 from .app_run_arguments import AppRunArguments
 from .async_app_contexts import AsyncAppContexts
 from .async_test_functions import AsyncTestFunctions
+from .async_unittest_cases import AsyncUnittestCases
 from .async_view_decorators import AsyncViewDecorators
 from .await_quart_apis import AwaitQuartApis
 from .await_test_client import AwaitTestClient
@@ -60,6 +61,7 @@ RULES: tuple[type[Rule], ...] = (
     AwaitTestResponses,
     CliRunnerOffTheLoop,
     ViewErrorsInTests,
+    AsyncUnittestCases,
     # Wraps a test's body in ``async with app.test_app()``: before F2Q301 decorates it.
     ServingHooksInTests,
     # Test-function decorators (F2Q301) read what the rules above made async.
