@@ -27,6 +27,7 @@ from .helper_signatures import HelperSignatures
 from .make_async import MakeAsync
 from .open_resource import OpenResource
 from .prefixed_env import PrefixedEnv
+from .project_dependencies import ProjectDependencies
 from .quart_config_defaults import QuartConfigDefaults
 from .rename_flask_imports import RenameFlaskImports
 from .serving_hooks_in_tests import ServingHooksInTests
@@ -68,6 +69,8 @@ RULES: tuple[type[Rule], ...] = (
     AsyncTestFunctions,
     # Last: ``async def`` once every rule has had its say about the body.
     MakeAsync,
+    # Its finish() applies the dependency changes every other rule's finish() asked for.
+    ProjectDependencies,
 )
 
 __all__ = [rule.__name__ for rule in RULES] + ["RULES", "select_rules"]

@@ -6,7 +6,7 @@ under pytest-asyncio's default strict mode an unmarked ``async def test_...`` fa
 fixture declared with ``@pytest.fixture`` errors (spec §1.5). So each test that became async gets
 ``@pytest.mark.asyncio`` and each fixture ``@pytest_asyncio.fixture`` (same arguments), which
 works whatever mode the project runs in. Methods of ``unittest.TestCase`` classes are left to
-F2Q306. Then, once for the project, ``asyncio_default_fixture_loop_scope = "function"`` is written
+F2Q308. Then, once for the project, ``asyncio_default_fixture_loop_scope = "function"`` is written
 into its existing pytest configuration (pytest-asyncio warns when it is unset, and a project with
 ``filterwarnings = error`` fails to start) and ``pytest-asyncio`` into its test dependencies.
 """
@@ -21,7 +21,7 @@ from flask2quart._project import ProjectContext
 from flask2quart._rules import Rule
 from flask2quart.analysis.model import FunctionInfo
 
-from ._test_project import add_test_requirements, set_pytest_option
+from ._test_project import set_pytest_option
 from ._tests import (
     ASYNC_TESTS,
     MADE_ASYNC,
@@ -130,7 +130,8 @@ class AsyncTestFunctions(Rule):
         if not any(True for _ in project.data(ASYNC_TESTS)):
             return
         set_pytest_option(project, cls.id, LOOP_SCOPE_OPTION, "function")
-        needed: list[str] = []
+        # F2Q117 (after this rule in the registry) writes them into the dependency lists
         for _, packages in project.data(TEST_REQUIREMENTS):
-            needed.extend(p for p in packages if p not in needed)
-        add_test_requirements(project, cls.id, needed)
+            for package in packages:
+                if package not in project.dependencies.add_test:
+                    project.dependencies.add_test.append(package)

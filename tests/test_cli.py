@@ -165,3 +165,17 @@ def test_directory_walk_skips_tool_folders_and_gitignored(project: Path) -> None
     assert code == 1
     listed = [line.removeprefix("would convert ") for line in out.splitlines()]
     assert len(listed) == 1 and listed[0].endswith("app/views.py")
+
+
+def test_diff_of_a_latin1_file_applies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    source = b"# -*- coding: latin-1 -*-\nfrom flask import Flask\nNAME = '\xe9'\n"
+    (tmp_path / "legacy.py").write_bytes(source)
+    result = CliRunner().invoke(main, ["migrate", "legacy.py", "--diff"])
+    assert result.exit_code == 1
+    (tmp_path / "p.patch").write_bytes(result.stdout_bytes)
+    subprocess.run(["git", "init", "-q"], check=True)
+    subprocess.run(["git", "apply", "p.patch"], check=True)
+    assert (tmp_path / "legacy.py").read_bytes() == source.replace(
+        b"flask import Flask", b"quart import Quart"
+    )

@@ -189,17 +189,24 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def unified_diff(result: FileResult) -> str:
+def unified_diff(result: FileResult) -> bytes:
+    """A ``git apply``-able diff, in the file's own bytes (whatever its encoding)."""
     assert result.converted is not None
-    before = result.original.decode("utf-8", errors="surrogateescape").splitlines(keepends=True)
-    after = result.converted.decode("utf-8", errors="surrogateescape").splitlines(keepends=True)
-    lines = list(difflib.unified_diff(before, after, f"a/{result.path}", f"b/{result.path}", n=3))
-    text = []
+    path = result.path.lstrip("/").encode("utf-8")
+    lines = difflib.diff_bytes(
+        difflib.unified_diff,
+        result.original.splitlines(keepends=True),
+        result.converted.splitlines(keepends=True),
+        b"a/" + path,
+        b"b/" + path,
+        n=3,
+    )
+    out = []
     for line in lines:
-        text.append(line)
-        if not line.endswith("\n"):
-            text.append("\n\\ No newline at end of file\n")
-    return "".join(text)
+        out.append(line)
+        if not line.endswith(b"\n"):
+            out.append(b"\n\\ No newline at end of file\n")
+    return b"".join(out)
 
 
 ProgressCallback = Callable[[str, int, int], None]

@@ -122,9 +122,11 @@ def migrate_command(
         click.echo("interrupted: every file is either untouched or fully converted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     if show_diff:
+        stdout = sys.stdout.buffer
         for result in sorted(report.files, key=lambda r: r.path):
             if result.changed:
-                click.echo(unified_diff(result), nl=False)
+                stdout.write(unified_diff(result))
+        stdout.flush()
     if check:
         for result in sorted(report.files, key=lambda r: r.path):
             if result.changed:
