@@ -66,7 +66,12 @@ class ServingHooksInTests(Rule):
         rest = [_ClientFromTestApp(app, name).visit_statement(s) for s in body[index:]]
         if not info.is_generator and kind_of(context, info) == "fixture":
             rest = [_return_to_yield(s) for s in rest]
+        # the first statement's blank lines and comments go before the new block
+        leading = getattr(rest[0], "leading_lines", ())
+        if leading:
+            rest[0] = rest[0].with_changes(leading_lines=[])
         block = cst.With(
+            leading_lines=leading,
             items=[
                 cst.WithItem(
                     cst.Call(cst.Attribute(cst.parse_expression(app), cst.Name("test_app"))),

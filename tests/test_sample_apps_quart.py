@@ -22,13 +22,7 @@ from tests.test_sample_apps_flask import EXPECTED_TESTS
 ANNOUNCED_FAILURES = {
     # Quart's client keeps the request and session after a request, not ``g``
     "tests/test_auth.py::test_login": ("tests/test_auth.py", "F2Q302", "`g` after a request"),
-    # Quart's responses do not carry their request or redirect history
-    "tests/test_files.py::test_upload_rejections": (
-        "tests/test_files.py",
-        "F2Q304",
-        "no `.request`",
-    ),
-    "tests/test_notes.py::test_create": ("tests/test_notes.py", "F2Q304", "no `.request`"),
+    # Quart's client keeps no redirect history (``response.request`` is rewritten instead)
     "tests/test_notes.py::test_locked_note_cannot_change": (
         "tests/test_notes.py",
         "F2Q304",
