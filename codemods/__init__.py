@@ -14,10 +14,15 @@ from flask2quart._rules import Rule
 
 from .app_run_arguments import AppRunArguments
 from .async_app_contexts import AsyncAppContexts
+from .async_test_functions import AsyncTestFunctions
+from .async_unittest_cases import AsyncUnittestCases
 from .async_view_decorators import AsyncViewDecorators
 from .await_quart_apis import AwaitQuartApis
+from .await_test_client import AwaitTestClient
+from .await_test_responses import AwaitTestResponses
 from .background_work import BackgroundWork
 from .cli_app_context import CliAppContext
+from .cli_runner_off_the_loop import CliRunnerOffTheLoop
 from .extension_inventory import ExtensionInventory
 from .flask_cors_to_quart_cors import FlaskCorsToQuartCors
 from .flask_sqlalchemy_adapter import FlaskSqlalchemyAdapter
@@ -29,9 +34,12 @@ from .prefixed_env import PrefixedEnv
 from .project_dependencies import ProjectDependencies
 from .quart_config_defaults import QuartConfigDefaults
 from .rename_flask_imports import RenameFlaskImports
+from .serving_hooks_in_tests import ServingHooksInTests
 from .sqlite_thread_affinity import SqliteThreadAffinity
 from .stream_with_context import StreamWithContext
 from .template_attribute import TemplateAttribute
+from .test_client_arguments import TestClientArguments
+from .view_errors_in_tests import ViewErrorsInTests
 from .wsgi_only_apis import WsgiOnlyApis
 
 RULES: tuple[type[Rule], ...] = (
@@ -56,10 +64,20 @@ RULES: tuple[type[Rule], ...] = (
     SqliteThreadAffinity,
     QuartConfigDefaults,
     BackgroundWork,
+    TestClientArguments,
     # Rules that insert ``await``.
     AsyncViewDecorators,
     AwaitQuartApis,
     AsyncAppContexts,
+    AwaitTestClient,
+    AwaitTestResponses,
+    CliRunnerOffTheLoop,
+    ViewErrorsInTests,
+    AsyncUnittestCases,
+    # Wraps a test's body in ``async with app.test_app()``: before F2Q301 decorates it.
+    ServingHooksInTests,
+    # Test-function decorators (F2Q301) read what the rules above made async.
+    AsyncTestFunctions,
     # Last: ``async def`` once every rule has had its say about the body.
     MakeAsync,
     # Its finish() applies the dependency changes every other rule's finish() asked for.

@@ -39,6 +39,8 @@ _RENAMED: dict[str, str] = {
     "quart.testing.QuartClient": "flask.testing.FlaskClient",
     "quart.testing.client.QuartClient": "flask.testing.FlaskClient",
     "quart.testing.QuartCliRunner": "flask.testing.FlaskCliRunner",
+    "quart.testing.TestApp": "flask.testing.TestApp",
+    "quart.testing.app.TestApp": "flask.testing.TestApp",
     "quart.cli.QuartGroup": "flask.cli.FlaskGroup",
     "quart.datastructures.FileStorage": "werkzeug.FileStorage",
     "werkzeug.datastructures.FileStorage": "werkzeug.FileStorage",
@@ -125,6 +127,9 @@ CALL_RESULTS: dict[str, Type] = {
     "flask.Blueprint": _obj("flask.Blueprint"),
     "flask.Flask.test_client": _obj("flask.testing.FlaskClient"),
     "flask.Flask.test_cli_runner": _obj("flask.testing.FlaskCliRunner"),
+    # Quart only: runs the serving hooks around the tests (spec §1.5)
+    "flask.Flask.test_app": _obj("flask.testing.TestApp"),
+    "flask.testing.TestApp.test_client": _obj("flask.testing.FlaskClient"),
     "flask.Flask.app_context": _obj("flask.ctx.AppContext"),
     "flask.Flask.test_request_context": _obj("flask.ctx.RequestContext"),
     "flask.Flask.request_context": _obj("flask.ctx.RequestContext"),
@@ -175,6 +180,7 @@ ENTERS: dict[str, Type] = {
     "flask.ctx.AppContext": _obj("flask.ctx.AppContext"),
     "flask.ctx.RequestContext": _obj("flask.ctx.RequestContext"),
     "flask.testing.SessionTransaction": _obj("flask.Session"),
+    "flask.testing.TestApp": _obj("flask.testing.TestApp"),
 }
 
 
@@ -260,6 +266,9 @@ ASYNC_APP_METHODS = frozenset(
         "update_template_context send_static_file"
     ).split()
 )
+
+# unittest calls these synchronously even on IsolatedAsyncioTestCase (no async counterpart).
+SYNC_TEST_CASE_METHODS = frozenset({"setUpClass", "tearDownClass"})
 
 # Dunder methods that may be (or already are) coroutines.
 ASYNC_DUNDERS = frozenset({"__aenter__", "__aexit__", "__anext__", "__call__"})

@@ -70,6 +70,8 @@ class Plan:
     blocked: dict[str, Reason] = field(default_factory=dict)
     intrinsic: dict[str, Reason] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
+    # handler function -> the method that registers it (``route``, ``before_serving`` ...)
+    registrations: dict[str, str] = field(default_factory=dict)
     # functions whose optional seed (a blocking call we would convert) stays, and why
     optional_blocked: dict[str, tuple[str, Reason]] = field(default_factory=dict)
     # for each function used as a value: what it was passed to (dotted name, or the source
@@ -229,6 +231,7 @@ class _Solver:
         owner = self._decorator_owner(ref)
         if owner in catalogue.REGISTERING_CLASSES and method in catalogue.HANDLER_METHODS:
             plan.kinds[fqn] = catalogue.HANDLER_METHODS[method]
+            plan.registrations[fqn] = method
             return
         if (
             owner is None
@@ -237,6 +240,7 @@ class _Solver:
         ):
             # ``@app.route`` on an app whose type we could not infer: the name is distinctive
             plan.kinds[fqn] = catalogue.HANDLER_METHODS[method]
+            plan.registrations[fqn] = method
             return
         if key is None:
             text = _ref_text(ref[1] if ref[0] == "c" else ref)
@@ -284,6 +288,8 @@ class _Solver:
             or ("flask.views.MethodView" in mro and function.name in catalogue.HTTP_METHODS)
         ):
             self.plan.kinds[function.fqn] = "view"
+        if "unittest.TestCase" in mro and function.name in catalogue.SYNC_TEST_CASE_METHODS:
+            self.plan.intrinsic.setdefault(function.fqn, ("unittest", function.name))
         if "flask.Flask" in mro and function.name in catalogue.ASYNC_APP_METHODS:
             self.mandatory.setdefault(function.fqn, f"flask.Flask.{function.name}")
             self.plan.kinds[function.fqn] = "override"
@@ -424,6 +430,8 @@ class _Solver:
         if registration is not None:
             kind = registration
             self.plan.kinds.setdefault(fqn, kind)
+            method = _method_name(use.consumer) if use.consumer is not None else None
+            self.plan.registrations.setdefault(fqn, method or "")
             if kind in ("url-processor", "shell"):
                 self.plan.intrinsic.setdefault(fqn, ("kind", kind))
             return
