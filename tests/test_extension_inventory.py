@@ -99,6 +99,6 @@ def test_no_extensions_no_inventory(tmp_path: Path) -> None:
     root = tmp_path / "plain"
     root.mkdir()
     (root / "app.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
-    entries, out, err = inventory(root, "--plan")
+    entries, out, _ = inventory(root, "--plan")
     assert entries == []
     assert out == "Flask extensions imported: none\n"
