@@ -207,6 +207,10 @@ class FlaskSqlalchemyAdapter(Rule):
         owner = site.owner
         if owner is None or owner.fqn in self._reported or not self._is_async(owner):
             return
+        if is_test_module_name(self.context.model.module_name) or self.context.plan.kinds.get(
+            owner.fqn
+        ) in ("test", "fixture"):
+            return  # a test blocking its own loop for a query costs nothing
         if self._is_database(self.context.type_of(node.value, site)):
             self._reported.add(owner.fqn)
             self.context.report(
