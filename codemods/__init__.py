@@ -24,6 +24,7 @@ from .background_work import BackgroundWork
 from .cli_app_context import CliAppContext
 from .cli_runner_off_the_loop import CliRunnerOffTheLoop
 from .extension_inventory import ExtensionInventory
+from .flask_babel_to_quart_babel import FlaskBabelToQuartBabel
 from .flask_cors_to_quart_cors import FlaskCorsToQuartCors
 from .flask_sqlalchemy_adapter import FlaskSqlalchemyAdapter
 from .flask_wtf_to_quart_wtf import FlaskWtfToQuartWtf
@@ -51,6 +52,7 @@ RULES: tuple[type[Rule], ...] = (
     FlaskSqlalchemyAdapter,
     FlaskWtfToQuartWtf,
     FlaskCorsToQuartCors,
+    FlaskBabelToQuartBabel,
     # Rules that rewrite a call's arguments or replace the call: before anything wraps it in
     # ``await`` (the awaiting rules only wrap nodes that are still calls).
     HelperSignatures,

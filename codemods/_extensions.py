@@ -85,22 +85,24 @@ EXTENSIONS: tuple[Extension, ...] = (
     Extension(
         "Flask-Limiter",
         ("flask_limiter",),
-        "converted",
+        "blocker",
         "quart-rate-limiter",
         "https://github.com/pgjones/quart-rate-limiter",
-        "limit strings are translated; shared limits, costs and exemptions are reported",
-        rule="F2Q406",
-        requirement="quart-rate-limiter>=0.10",
+        "Limiter(key_func, app=app, default_limits=['200 per day']) -> RateLimiter(app, "
+        "key_function=<async def>, default_limits=[RateLimit(200, timedelta(days=1))]); "
+        "@limiter.limit('5 per minute') -> @rate_limit(5, timedelta(minutes=1)); "
+        "get_remote_address is sync: wrap it in an async def",
     ),
     Extension(
         "Flask-Session",
         ("flask_session",),
-        "converted",
+        "blocker",
         "quart-session",
         "https://github.com/kroketio/quart-session",
-        "backends are extras: quart-session[redis], quart-session[mongodb]",
-        rule="F2Q407",
-        requirement="quart-session>=3.0",
+        "from quart_session import Session; Session(app) and SESSION_* keep their names, but "
+        "the backends are redis (an asyncio client), memcached and mongodb (no filesystem, "
+        "sqlalchemy, cachelib), created when the app starts serving: tests need "
+        "`async with app.test_app()`",
     ),
     Extension(
         "Flask-Login",

@@ -248,3 +248,45 @@ def test_csrf_rejects_a_forged_token(tmp_path: Path, name: str) -> None:
     app = flask_app if name == "flask" else quart_app
     forged = {"csrf_token": "forged", "name": "Ada", "quantity": "3"}
     assert run(app, [("POST", "/order", {"form": forged})])[0][0] == 400
+
+
+BABEL_APP = """\
+from datetime import date
+
+from flask import Flask, render_template_string, request
+from flask_babel import Babel, format_date, get_locale, gettext
+
+
+def pick_locale():
+    return request.accept_languages.best_match(["en", "fr", "de"])
+
+
+app = Flask(__name__)
+babel = Babel(app, locale_selector=pick_locale)
+
+
+@app.route("/date")
+def today():
+    return f"{get_locale()} {format_date(date(2024, 1, 5))} {gettext('Hello')}"
+
+
+@app.route("/template")
+def template():
+    return render_template_string("{{ _('Hello') }} {{ 1234567.891|numberformat }}")
+"""
+
+
+def test_flask_babel_to_quart_babel(tmp_path: Path) -> None:
+    flask_app, quart_app, converted = both(tmp_path, BABEL_APP)
+    assert "from quart_babel import Babel, format_date, get_locale, gettext" in converted
+    calls: list[Call] = [
+        ("GET", "/date", {"headers": {"Accept-Language": "fr-FR,fr;q=0.9"}}),
+        ("GET", "/date", {"headers": {"Accept-Language": "de"}}),
+        ("GET", "/date", {}),
+        ("GET", "/template", {"headers": {"Accept-Language": "de"}}),
+    ]
+    on_flask = run_flask(flask_app, [(m, p, dict(k)) for m, p, k in calls])
+    on_quart = run_quart(quart_app, calls)
+    assert [r[2] for r in on_flask] == [r[2] for r in on_quart]
+    assert on_quart[0][2] == "fr 5 janv. 2024 Hello"
+    assert on_quart[3][2] == "Hello 1.234.567,891"
