@@ -26,6 +26,7 @@ from .cli_runner_off_the_loop import CliRunnerOffTheLoop
 from .extension_inventory import ExtensionInventory
 from .flask_babel_to_quart_babel import FlaskBabelToQuartBabel
 from .flask_cors_to_quart_cors import FlaskCorsToQuartCors
+from .flask_login_to_quart_auth import FlaskLoginToQuartAuth
 from .flask_sqlalchemy_adapter import FlaskSqlalchemyAdapter
 from .flask_wtf_to_quart_wtf import FlaskWtfToQuartWtf
 from .helper_signatures import HelperSignatures
@@ -53,6 +54,7 @@ RULES: tuple[type[Rule], ...] = (
     FlaskWtfToQuartWtf,
     FlaskCorsToQuartCors,
     FlaskBabelToQuartBabel,
+    FlaskLoginToQuartAuth,
     # Rules that rewrite a call's arguments or replace the call: before anything wraps it in
     # ``await`` (the awaiting rules only wrap nodes that are still calls).
     HelperSignatures,

@@ -112,8 +112,7 @@ EXTENSIONS: tuple[Extension, ...] = (
         "https://quart-auth.readthedocs.io/en/latest/",
         "port to quart-auth by hand: QuartAuth(app); login_user(AuthUser(str(user.id))); "
         "`await current_user.is_authenticated`; load the user from current_user.auth_id; "
-        "handle quart_auth.Unauthorized to redirect like login_view (each site is reported)",
-        rule="F2Q408",
+        "handle quart_auth.Unauthorized to redirect like login_view (F2Q408 reports each site)",
     ),
     Extension(
         "Flask-Caching",
