@@ -28,7 +28,9 @@ class Finding:
     fix: str = ""
 
     def format(self) -> str:
-        text = f"{self.path}:{self.line}:{self.column} {self.rule} {self.message}"
+        """``path:line:col F2Qnnn severity: reason → fix``."""
+        where = f"{self.path}:{self.line}:{self.column}"
+        text = f"{where} {self.rule} {self.severity}: {self.message}"
         return f"{text} → {self.fix}" if self.fix else text
 
 
