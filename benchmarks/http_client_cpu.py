@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib.util
 import json
 import os
@@ -68,10 +69,14 @@ def serve(port_file: str) -> None:
     async def main() -> None:
         loop = asyncio.get_running_loop()
         server = await loop.create_server(_KeepAlive, "127.0.0.1", 0, backlog=1024)
-        Path(port_file).write_text(str(server.sockets[0].getsockname()[1]))
+        _write_port(port_file, server.sockets[0].getsockname()[1])
         await asyncio.sleep(3600)  # the parent terminates us
 
     asyncio.run(main())
+
+
+def _write_port(port_file: str, port: int) -> None:
+    Path(port_file).write_text(str(port))
 
 
 def _pin(cpu: int) -> None:
@@ -88,7 +93,9 @@ def _cpu() -> float:
 
 
 def _split(calls: int, concurrency: int) -> list[int]:
-    return [calls // concurrency + (1 if i < calls % concurrency else 0) for i in range(concurrency)]
+    return [
+        calls // concurrency + (1 if i < calls % concurrency else 0) for i in range(concurrency)
+    ]
 
 
 def run_requests(url: str, calls: int, warmup: int, concurrency: int) -> float:
@@ -204,10 +211,8 @@ def table(results: dict[str, dict[int, list[float]]], calls: int, levels: list[i
 def machine() -> dict[str, Any]:
     versions = {}
     for package in ("requests", "aiohttp", "httpx", "httpx-aiohttp", "httpx2", "httpcore"):
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):
             versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            pass
     return {
         "python": platform.python_version(),
         "platform": platform.platform(),
@@ -220,18 +225,18 @@ def machine() -> dict[str, Any]:
 
 
 def _start_server() -> tuple[subprocess.Popen[bytes], str]:
-    port_file = tempfile.NamedTemporaryFile(delete=False)
-    port_file.close()
-    Path(port_file.name).write_text("")
-    server = subprocess.Popen([sys.executable, __file__, "--serve", port_file.name])
+    descriptor, name = tempfile.mkstemp(suffix=".port")
+    os.close(descriptor)
+    port_file = Path(name)
+    server = subprocess.Popen([sys.executable, __file__, "--serve", name])
     deadline = time.monotonic() + 10
-    while not Path(port_file.name).read_text():
+    while not port_file.read_text():
         if time.monotonic() > deadline or server.poll() is not None:
             server.kill()
             raise SystemExit("benchmark server did not start")
         time.sleep(0.05)
-    port = Path(port_file.name).read_text()
-    os.unlink(port_file.name)
+    port = port_file.read_text()
+    port_file.unlink()
     with socket.create_connection(("127.0.0.1", int(port)), timeout=5):
         pass
     return server, f"http://127.0.0.1:{port}/items/1"
@@ -268,7 +273,9 @@ def main() -> None:
     clients = [c for c in args.clients.split(",") if available(c)]
     skipped = sorted(set(args.clients.split(",")) - set(clients))
     server, url = _start_server()
-    results: dict[str, dict[int, list[float]]] = {c: {level: [] for level in levels} for c in clients}
+    results: dict[str, dict[int, list[float]]] = {
+        c: {level: [] for level in levels} for c in clients
+    }
     try:
         for _ in range(args.repeat):
             for client in clients:
@@ -282,7 +289,12 @@ def main() -> None:
     if skipped:
         print(f"skipped (not installed): {', '.join(skipped)}")
     if args.json:
-        data = {"machine": machine(), "calls": args.calls, "warmup": args.warmup, "samples": results}
+        data = {
+            "machine": machine(),
+            "calls": args.calls,
+            "warmup": args.warmup,
+            "samples": results,
+        }
         args.json.write_text(json.dumps(data, indent=1) + "\n")
 
 

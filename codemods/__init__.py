@@ -14,11 +14,22 @@ from flask2quart._rules import Rule
 
 from .app_run_arguments import AppRunArguments
 from .async_app_contexts import AsyncAppContexts
+from .async_test_functions import AsyncTestFunctions
+from .async_unittest_cases import AsyncUnittestCases
 from .async_view_decorators import AsyncViewDecorators
 from .await_quart_apis import AwaitQuartApis
+from .await_test_client import AwaitTestClient
+from .await_test_responses import AwaitTestResponses
 from .background_work import BackgroundWork
 from .blocking_calls import BlockingCalls
 from .cli_app_context import CliAppContext
+from .cli_runner_off_the_loop import CliRunnerOffTheLoop
+from .extension_inventory import ExtensionInventory
+from .flask_babel_to_quart_babel import FlaskBabelToQuartBabel
+from .flask_cors_to_quart_cors import FlaskCorsToQuartCors
+from .flask_login_to_quart_auth import FlaskLoginToQuartAuth
+from .flask_sqlalchemy_adapter import FlaskSqlalchemyAdapter
+from .flask_wtf_to_quart_wtf import FlaskWtfToQuartWtf
 from .gather_loops import GatherLoops
 from .helper_signatures import HelperSignatures
 from .httpx_exceptions import HttpxExceptions
@@ -26,17 +37,30 @@ from .httpx_response_attributes import HttpxResponseAttributes
 from .make_async import MakeAsync
 from .open_resource import OpenResource
 from .prefixed_env import PrefixedEnv
+from .project_dependencies import ProjectDependencies
 from .quart_config_defaults import QuartConfigDefaults
 from .rename_flask_imports import RenameFlaskImports
 from .requests_to_httpx import RequestsToHttpx
+from .serving_hooks_in_tests import ServingHooksInTests
 from .shared_http_client import SharedHttpClient
 from .sqlite_thread_affinity import SqliteThreadAffinity
 from .stream_with_context import StreamWithContext
 from .template_attribute import TemplateAttribute
+from .test_client_arguments import TestClientArguments
+from .view_errors_in_tests import ViewErrorsInTests
 from .wsgi_only_apis import WsgiOnlyApis
 
 RULES: tuple[type[Rule], ...] = (
+    # reads import statements only: its place does not matter; first, as in the report
+    ExtensionInventory,
     RenameFlaskImports,
+    # Flask extensions -> their Quart counterparts (F2Q402-F2Q404); F2Q403 also wraps form
+    # construction in ``await`` itself (it replaces the call).
+    FlaskSqlalchemyAdapter,
+    FlaskWtfToQuartWtf,
+    FlaskCorsToQuartCors,
+    FlaskBabelToQuartBabel,
+    FlaskLoginToQuartAuth,
     # Rules that rewrite a call's arguments or replace the call: before anything wraps it in
     # ``await`` (the awaiting rules only wrap nodes that are still calls).
     HelperSignatures,
@@ -50,6 +74,7 @@ RULES: tuple[type[Rule], ...] = (
     SqliteThreadAffinity,
     QuartConfigDefaults,
     BackgroundWork,
+    TestClientArguments,
     # requests -> httpx: rewrites a requests call's arguments, then awaits it itself
     RequestsToHttpx,
     HttpxResponseAttributes,
@@ -61,8 +86,19 @@ RULES: tuple[type[Rule], ...] = (
     AsyncAppContexts,
     BlockingCalls,
     GatherLoops,  # reads the awaits other rules put on calls (children are left first)
+    AwaitTestClient,
+    AwaitTestResponses,
+    CliRunnerOffTheLoop,
+    ViewErrorsInTests,
+    AsyncUnittestCases,
+    # Wraps a test's body in ``async with app.test_app()``: before F2Q301 decorates it.
+    ServingHooksInTests,
+    # Test-function decorators (F2Q301) read what the rules above made async.
+    AsyncTestFunctions,
     # Last: ``async def`` once every rule has had its say about the body.
     MakeAsync,
+    # Its finish() applies the dependency changes every other rule's finish() asked for.
+    ProjectDependencies,
 )
 
 __all__ = [rule.__name__ for rule in RULES] + ["RULES", "select_rules"]

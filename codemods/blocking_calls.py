@@ -14,6 +14,8 @@ import libcst as cst
 
 from flask2quart._imports import remove_unused_imports
 from flask2quart._rules import Rule
+from flask2quart._transform import FileContext
+from flask2quart.analysis.facts import is_test_module_name
 from flask2quart.analysis.model import Site
 
 from ._awaits import awaited
@@ -71,6 +73,11 @@ class BlockingCalls(Rule):
     summary = "time.sleep -> await asyncio.sleep in async code; report (or run_sync) the rest"
     requires = ("F2Q103",)
 
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        # a test may block: it runs alone on its loop (and its fixtures set things up)
+        self.in_tests = is_test_module_name(context.model.module_name)
+
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         context = self.context
         site = context.model.calls.get(original_node)
@@ -79,7 +86,7 @@ class BlockingCalls(Rule):
         name = context.callee_name(original_node)
         if name != "time.sleep" and name not in BLOCKING:
             return updated_node
-        if not self._in_async_code(site):
+        if not self._in_async_code(site) or self.in_tests:
             return updated_node
         assert name is not None
         if name == "time.sleep":

@@ -4,7 +4,7 @@ When any converted call uses it, the run writes ``http_client.py`` into the app'
 (see :mod:`._http_helper` for what it holds and why: a module-global ``AsyncClient`` breaks on the
 second event loop; plain httpx costs 3-5x the CPU of requests), registers its
 ``close_http_client`` with ``after_serving`` right after each ``app = Quart(...)``, and adds the
-client's distributions to ``requirements*.txt`` / ``pyproject.toml``. The transport is the
+client's distributions to the project's dependencies (through F2Q117). The transport is the
 ``http_transport`` setting (``migrate --http-transport``): ``aiohttp`` (default), ``httpcore``,
 ``httpx2``.
 """
@@ -15,7 +15,6 @@ from pathlib import Path
 
 import libcst as cst
 
-from flask2quart._dependencies import add_dependencies
 from flask2quart._project import ProjectContext
 from flask2quart._rules import Rule
 
@@ -94,7 +93,8 @@ class SharedHttpClient(Rule):
             )
             return
         project.write(path, helper_source(transport).encode())  # type: ignore[arg-type]
-        add_dependencies(project, DEPENDENCIES[transport], cls.id)  # type: ignore[index]
+        # applied with every other rule's requirements by F2Q117 (project-dependencies)
+        project.dependencies.add.extend(DEPENDENCIES[transport])  # type: ignore[index]
 
 
 def _module_path(project: ProjectContext, module: str) -> Path:

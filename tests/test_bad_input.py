@@ -45,7 +45,7 @@ def test_unparsable_file_is_reported_and_others_converted(tmp_path: Path) -> Non
     code, err = migrate(tmp_path)
     assert code == EXIT_FAILED_FILES
     line = next(line for line in err.splitlines() if "b.py" in line)
-    assert line.endswith("b.py:1:1 F2Q900 does not parse: invalid syntax (line 1)")
+    assert line.endswith("b.py:1:1 F2Q900 error: does not parse: invalid syntax (line 1)")
     assert "await render_template" in (tmp_path / "a.py").read_text()
     assert (tmp_path / "b.py").read_bytes() == b"def broken(:\n    pass\n"
 
@@ -93,7 +93,8 @@ def test_read_only_file_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     code, err = migrate(tmp_path)
     assert code == EXIT_FAILED_FILES
     assert any(
-        "b.py:1:1 F2Q900 cannot write: the file is read-only" in line for line in err.splitlines()
+        "b.py:1:1 F2Q900 error: cannot write: the file is read-only" in line
+        for line in err.splitlines()
     )
     assert (tmp_path / "b.py").read_text() == VIEW
     assert "await render_template" in (tmp_path / "a.py").read_text()
@@ -126,7 +127,7 @@ def test_file_unreadable_when_analysed_is_reported(tmp_path: Path) -> None:
     (tmp_path / "dangling.py").symlink_to(tmp_path / "missing.py")
     code, err = migrate(tmp_path)
     assert code == EXIT_FAILED_FILES
-    assert any("dangling.py:1:1 F2Q900 cannot read" in line for line in err.splitlines())
+    assert any("dangling.py:1:1 F2Q900 error: cannot read" in line for line in err.splitlines())
 
 
 class _AwaitAtModuleLevel(Rule):

@@ -207,3 +207,17 @@ def test_unknown_http_transport_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["migrate", str(tmp_path), "--http-transport", "curl"])
     assert result.exit_code == 2
     assert "curl" in result.stderr
+
+
+def test_diff_of_a_latin1_file_applies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    source = b"# -*- coding: latin-1 -*-\nfrom flask import Flask\nNAME = '\xe9'\n"
+    (tmp_path / "legacy.py").write_bytes(source)
+    result = CliRunner().invoke(main, ["migrate", "legacy.py", "--diff"])
+    assert result.exit_code == 1
+    (tmp_path / "p.patch").write_bytes(result.stdout_bytes)
+    subprocess.run(["git", "init", "-q"], check=True)
+    subprocess.run(["git", "apply", "p.patch"], check=True)
+    assert (tmp_path / "legacy.py").read_bytes() == source.replace(
+        b"flask import Flask", b"quart import Quart"
+    )

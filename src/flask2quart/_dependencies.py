@@ -1,129 +1,162 @@
-"""Add requirements to a converted project's dependency lists (one function, for every rule).
+"""Edit a project's dependency lists as text, keeping everything else byte for byte.
 
-Edits are textual and minimal, so a reviewer sees one added line per requirement: a
-``requirements*.txt`` at a migrated root gets the missing lines appended; a ``pyproject.toml``
-whose ``[project]`` table has a ``dependencies = [...]`` array gets them appended to it. A
-requirement already present under any spelling of its name (``httpx``, ``HTTPX>=0.27``) is left
-as it is. Nothing else (setup.py, Pipfile, poetry) is edited: the report says so.
+Two formats are edited: pip requirements files (``requirements*.txt``) and PEP 621
+``pyproject.toml`` (``[project] dependencies`` and ``[project.optional-dependencies]``). Each
+edit is checked by parsing the result (``tomllib``) before it is used; anything else (setup.py,
+setup.cfg, Poetry, a pyproject the editor cannot place an entry in) is left to the caller to
+report.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable, Sequence
-from pathlib import Path
-
-from flask2quart._project import ProjectContext
+import tomllib
+from dataclasses import dataclass, field
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
-def _normalise(name: str) -> str:
+def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def _requirement_name(line: str) -> str | None:
-    line = line.split("#", 1)[0].strip()
-    if not line or line.startswith("-"):
-        return None
-    match = _NAME.match(line)
-    return _normalise(match.group(1)) if match else None
+def requirement_name(requirement: str) -> str:
+    match = _NAME.match(requirement)
+    return canonical(match.group(1)) if match else ""
 
 
-def _missing(present: set[str], requirements: Sequence[str]) -> list[str]:
-    return [r for r in requirements if _requirement_name(r) not in present]
+@dataclass
+class DependencyChanges:
+    """What the rules asked for: replacements, and additions to the main or test group."""
+
+    replace: dict[str, str] = field(default_factory=dict)  # canonical old name -> new requirement
+    add: list[str] = field(default_factory=list)
+    add_test: list[str] = field(default_factory=list)
+
+    def empty(self) -> bool:
+        return not (self.replace or self.add or self.add_test)
 
 
-def _edit_requirements_txt(text: str, requirements: Sequence[str]) -> str:
-    present = {name for line in text.splitlines() if (name := _requirement_name(line))}
-    missing = _missing(present, requirements)
+def edit_requirements(text: str, changes: DependencyChanges, test_file: bool) -> str:
+    """Apply the changes to a requirements file (one requirement per line)."""
+    lines = text.splitlines(keepends=True)
+    present = set()
+    out = []
+    for line in lines:
+        name = requirement_name(line) if not line.lstrip().startswith(("#", "-")) else ""
+        if name in changes.replace:
+            new = changes.replace[name]
+            ending = "\n" if line.endswith("\n") else ""
+            comment = line[line.index("#") :].rstrip("\n") if "#" in line else ""
+            line = new + (f"  {comment}" if comment else "") + ending
+            name = requirement_name(new)
+        if name:
+            present.add(name)
+        out.append(line)
+    wanted = [*changes.add, *(changes.add_test if test_file else ())]
+    additions = [r for r in wanted if requirement_name(r) not in present]
+    if additions and out and not out[-1].endswith("\n"):
+        out[-1] += "\n"
+    out.extend(f"{requirement}\n" for requirement in dict.fromkeys(additions))
+    return "".join(out)
+
+
+_ARRAY_START = re.compile(r"^(\s*)([A-Za-z0-9_.\"'-]+)\s*=\s*\[")
+
+
+def _tables(lines: list[str]) -> list[tuple[str, int]]:
+    tables = []
+    for number, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("[") and not stripped.startswith("[["):
+            tables.append((stripped.strip("[]").strip(), number))
+    return tables
+
+
+def _array_span(lines: list[str], start: int) -> int:
+    """Index of the line holding the ``]`` that closes the array opened on ``start``."""
+    depth = 0
+    for number in range(start, len(lines)):
+        text = re.sub(r"\"(?:[^\"\\]|\\.)*\"|'[^']*'", "", lines[number].split("#")[0])
+        depth += text.count("[") - text.count("]")
+        if depth <= 0:
+            return number
+    return len(lines) - 1
+
+
+def _edit_array(
+    lines: list[str], start: int, changes: dict[str, str], additions: list[str]
+) -> None:
+    end = _array_span(lines, start)
+    items: list[str] = []
+    for number in range(start, end + 1):
+        for match in re.finditer(r"\"((?:[^\"\\]|\\.)*)\"|'([^']*)'", lines[number]):
+            value = match.group(1) if match.group(1) is not None else match.group(2)
+            name = requirement_name(value)
+            items.append(name)
+            if name in changes:
+                quote = match.group(0)[0]
+                new = f"{quote}{changes[name]}{quote}"
+                lines[number] = lines[number].replace(match.group(0), new, 1)
+    missing = [r for r in additions if requirement_name(r) not in items]
     if not missing:
-        return text
-    if text and not text.endswith("\n"):
-        text += "\n"
-    return text + "".join(f"{r}\n" for r in missing)
+        return
+    if start == end:  # one-line array: insert before the closing bracket
+        line = lines[start]
+        close = line.rindex("]")
+        inside = line[line.index("[") + 1 : close].strip()
+        joined = ", ".join(f'"{r}"' for r in missing)
+        separator = ", " if inside and not inside.endswith(",") else (" " if inside else "")
+        lines[start] = line[:close].rstrip() + separator + joined + line[close:]
+        return
+    indent = re.match(r"\s*", lines[start + 1]).group(0) if start + 1 < end else "    "  # type: ignore[union-attr]
+    previous = end - 1
+    while previous > start and not lines[previous].strip():
+        previous -= 1
+    if previous > start and not lines[previous].rstrip().endswith((",", "[")):
+        lines[previous] = lines[previous].rstrip("\n").rstrip() + ",\n"
+    lines[end:end] = [f'{indent}"{r}",\n' for r in missing]
 
 
-_DEPENDENCIES_START = re.compile(r"(?m)^dependencies\s*=\s*\[")
-
-
-def _dependencies_span(text: str) -> tuple[int, int] | None:
-    """Where the items of ``[project] dependencies = [...]`` are (quotes respected)."""
-    section = re.search(r"(?m)^\[project\]\s*$", text)
-    if section is None:
+def edit_pyproject(text: str, changes: DependencyChanges) -> str | None:
+    """Apply the changes to a PEP 621 pyproject.toml; None when there is nothing to edit."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
         return None
-    next_section = re.search(r"(?m)^\[", text[section.end() :])
-    limit = section.end() + next_section.start() if next_section else len(text)
-    found = _DEPENDENCIES_START.search(text, section.end(), limit)
-    if found is None:
+    project = data.get("project")
+    if not isinstance(project, dict) or "dependencies" not in project:
         return None
-    quote = ""
-    for index in range(found.end(), len(text)):
-        char = text[index]
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "\"'":
-            quote = char
-        elif char == "]":
-            return found.end(), index
+    lines = text.splitlines(keepends=True)
+    tables = [*_tables(lines), ("", len(lines))]
+    test_group = _test_group(project)
+    for (table, start), (_, stop) in itertools.pairwise(tables):
+        if table not in ("project", "project.optional-dependencies"):
+            continue
+        for number in range(start + 1, stop):
+            match = _ARRAY_START.match(lines[number])
+            if not match:
+                continue
+            key = match.group(2).strip("\"'")
+            if table == "project" and key == "dependencies":
+                _edit_array(lines, number, changes.replace, changes.add)
+            elif table == "project.optional-dependencies":
+                additions = changes.add_test if key == test_group else []
+                _edit_array(lines, number, changes.replace, additions)
+    result = "".join(lines)
+    try:
+        tomllib.loads(result)
+    except tomllib.TOMLDecodeError:
+        return None
+    return result
+
+
+def _test_group(project: dict[str, object]) -> str | None:
+    groups = project.get("optional-dependencies")
+    if not isinstance(groups, dict):
+        return None
+    for name in ("test", "tests", "testing", "dev"):
+        if name in groups:
+            return name
     return None
-
-
-def _edit_pyproject(text: str, requirements: Sequence[str]) -> str:
-    span = _dependencies_span(text)
-    if span is None:
-        return text
-    items = text[span[0] : span[1]]
-    quoted = re.findall(r"""["']([^"']+)["']""", items)
-    present = {name for item in quoted if (name := _requirement_name(item))}
-    missing = _missing(present, requirements)
-    if not missing:
-        return text
-    if "\n" in items:
-        indent = re.search(r"\n([ \t]+)\S", items)
-        pad = indent.group(1) if indent else "    "
-        body = items.rstrip()
-        if body.strip() and not body.endswith(","):
-            body += ","
-        new_items = body + "".join(f'\n{pad}"{r}",' for r in missing) + "\n"
-    else:
-        body = items.strip().rstrip(",")
-        new_items = ", ".join([*([body] if body else []), *(f'"{r}"' for r in missing)])
-    return text[: span[0]] + new_items + text[span[1] :]
-
-
-def add_dependencies(project: ProjectContext, requirements: Sequence[str], rule: str) -> None:
-    """Add ``requirements`` (PEP 508 strings) to every dependency list at the migrated roots."""
-    edited = False
-    for root in project.roots:
-        for path in sorted(root.glob("requirements*.txt")):
-            edited |= _edit(project, path, requirements, _edit_requirements_txt)
-        pyproject = root / "pyproject.toml"
-        if pyproject.is_file():
-            edited |= _edit(project, pyproject, requirements, _edit_pyproject)
-    if not edited and project.roots:
-        project.report_finding(
-            project.roots[0] / "requirements.txt",
-            1,
-            rule,
-            "info",
-            f"no requirements*.txt or pyproject.toml [project] dependencies found; "
-            f"the converted app needs {', '.join(requirements)}",
-            "add them to the project's dependency list",
-        )
-
-
-def _edit(
-    project: ProjectContext,
-    path: Path,
-    requirements: Sequence[str],
-    edit: Callable[[str, Sequence[str]], str],
-) -> bool:
-    current = project.read(path)
-    if current is None:
-        return False
-    text = current.decode("utf-8", errors="surrogateescape")
-    new_text = edit(text, requirements)
-    if new_text != text:
-        project.write(path, new_text.encode("utf-8", errors="surrogateescape"))
-    return True

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flask2quart._dependencies import DependencyChanges
 from flask2quart._discovery import SourceFile, display_path
 from flask2quart._report import FileResult, Finding, RunReport
 from flask2quart._rules import Severity
@@ -27,6 +28,8 @@ class ProjectContext:
     report: RunReport
     plan: Plan
     settings: dict[str, Any]
+    # what rules want in the converted project's dependency lists; applied by F2Q117 last
+    dependencies: DependencyChanges = field(default_factory=DependencyChanges)
 
     def results(self) -> Iterator[FileResult]:
         yield from self.report.files

@@ -28,7 +28,9 @@ class Finding:
     fix: str = ""
 
     def format(self) -> str:
-        text = f"{self.path}:{self.line}:{self.column} {self.rule} {self.message}"
+        """``path:line:col F2Qnnn severity: reason → fix``."""
+        where = f"{self.path}:{self.line}:{self.column}"
+        text = f"{where} {self.rule} {self.severity}: {self.message}"
         return f"{text} → {self.fix}" if self.fix else text
 
 
@@ -83,6 +85,26 @@ class RunReport:
             f"{c['failed']} failed; {s['error']} errors, {s['warning']} warnings, "
             f"{s['info']} notes left for review"
         )
+
+    def inventory_lines(self) -> list[str]:
+        """The Flask extensions imported, blockers first: what the report prints before anything."""
+        if not self.inventory:
+            return []
+        verdicts = Counter(entry["verdict"] for entry in self.inventory)
+        lines = [
+            f"Flask extensions imported: {len(self.inventory)} "
+            f"({verdicts['blocker']} blocking, {verdicts['converted']} converted automatically, "
+            f"{verdicts['unchanged']} working unchanged)"
+        ]
+        for entry in self.inventory:
+            by = f" by {entry['rule']}" if entry["verdict"] == "converted" and entry["rule"] else ""
+            target = f" -> {entry['counterpart']}" if entry["counterpart"] else ""
+            lines.append(
+                f"  {entry['verdict']:9} {entry['name']}{by}{target} "
+                f"({', '.join(entry['imported_at'])})"
+            )
+            lines.append(f"            {entry['manual']}; docs: {entry['docs']}")
+        return lines
 
     def to_json(self) -> dict[str, Any]:
         return {

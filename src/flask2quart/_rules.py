@@ -48,6 +48,9 @@ class Rule:
     async_context_managers: ClassVar[frozenset[str]] = frozenset()
     # Classes whose optional seeds convert together or not at all (see SeedTable).
     optional_groups: ClassVar[frozenset[str]] = frozenset()
+    # Third-party decorators this rule rewrites to async-aware ones (they await an async view
+    # and run a sync one in a thread): the analysis no longer treats them as barriers.
+    transparent_decorators: ClassVar[frozenset[str]] = frozenset()
     # Attribute and bare names the per-file pass records sites for (what leave_ hooks look up).
     attribute_names: ClassVar[frozenset[str]] = frozenset()
     names: ClassVar[frozenset[str]] = frozenset()

@@ -36,6 +36,11 @@ Mode = Literal["write", "out", "diff", "check"]
 
 ENGINE_RULE = "F2Q900"
 
+# A comment line with this text among a file's leading comments keeps every rule off the file
+# (it is still analysed, so its functions and classes are known): for modules the tool writes,
+# such as the Flask-SQLAlchemy adapter, which must go on importing Flask.
+SKIP_FILE_MARKER = "flask2quart: skip-file"
+
 
 @dataclass
 class Options:
@@ -61,17 +66,20 @@ def seed_table(rules: Sequence[type[Rule]]) -> SeedTable:
     attributes: dict[str, str] = {}
     managers: set[str] = set()
     groups: set[str] = set()
+    transparent: set[str] = set()
     for rule in rules:
         groups.update(rule.optional_groups)
         calls.update(rule.awaitable_calls)
         attributes.update(rule.awaitable_attributes)
         managers.update(rule.async_context_managers)
+        transparent.update(rule.transparent_decorators)
     return SeedTable(
         calls=calls,  # type: ignore[arg-type]
         attributes=attributes,  # type: ignore[arg-type]
         async_context_managers=frozenset(managers),
         convert_tests=any(rule.converts_tests for rule in rules),
         optional_groups=frozenset(groups),
+        transparent_decorators=frozenset(transparent),
     )
 
 
@@ -128,6 +136,8 @@ def transform(parsed: Parsed, plan: Plan, evaluator: Evaluator, options: Options
     source = parsed.source
     if parsed.error or parsed.module is None or parsed.model is None:
         return _failed(source.display, parsed.original, parsed.error, parsed.error_line)
+    if _opted_out(parsed.original):
+        return FileResult(source.display, "skipped", [], parsed.original, None)
     context = FileContext(
         path=source.display,
         model=parsed.model,
@@ -167,6 +177,15 @@ def transform(parsed: Parsed, plan: Plan, evaluator: Evaluator, options: Options
     )
 
 
+def _opted_out(source: bytes) -> bool:
+    for line in source.splitlines():
+        if not line.startswith(b"#"):
+            return False
+        if SKIP_FILE_MARKER.encode() in line:
+            return True
+    return False
+
+
 def _failed(display: str, original: bytes, reason: str, line: int = 1) -> FileResult:
     finding = Finding(display, line, 1, ENGINE_RULE, "error", reason, "")
     return FileResult(display, "failed", [finding], original, None, reason)
@@ -192,17 +211,24 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def unified_diff(result: FileResult) -> str:
+def unified_diff(result: FileResult) -> bytes:
+    """A ``git apply``-able diff, in the file's own bytes (whatever its encoding)."""
     assert result.converted is not None
-    before = result.original.decode("utf-8", errors="surrogateescape").splitlines(keepends=True)
-    after = result.converted.decode("utf-8", errors="surrogateescape").splitlines(keepends=True)
-    lines = list(difflib.unified_diff(before, after, f"a/{result.path}", f"b/{result.path}", n=3))
-    text = []
+    path = result.path.lstrip("/").encode("utf-8")
+    lines = difflib.diff_bytes(
+        difflib.unified_diff,
+        result.original.splitlines(keepends=True),
+        result.converted.splitlines(keepends=True),
+        b"a/" + path,
+        b"b/" + path,
+        n=3,
+    )
+    out = []
     for line in lines:
-        text.append(line)
-        if not line.endswith("\n"):
-            text.append("\n\\ No newline at end of file\n")
-    return "".join(text)
+        out.append(line)
+        if not line.endswith(b"\n"):
+            out.append(b"\n\\ No newline at end of file\n")
+    return b"".join(out)
 
 
 ProgressCallback = Callable[[str, int, int], None]

@@ -3,7 +3,8 @@
 Exit codes of ``flask2quart migrate``:
 
 ====  ======================================================================================
-0     done: files converted (or, with ``--diff``/``--check``, nothing left to convert)
+0     done: files converted (or, with ``--diff``/``--check``, nothing left to convert;
+      ``--plan`` always exits 0 unless the usage is wrong)
 1     ``--diff`` / ``--check`` only: some files would change
 2     usage error (unknown option, unknown rule id, conflicting options, missing path)
 3     some files could not be processed (unreadable, undecodable, unparsable, read-only,
@@ -24,6 +25,8 @@ from flask2quart._report import RunReport
 from flask2quart._runner import Mode, Options, run, unified_diff
 from flask2quart.codemods import RULES, UnknownRuleError, select_rules
 
+INVENTORY_RULE = "F2Q401"
+
 EXIT_OK = 0
 EXIT_CHANGES_PENDING = 1
 EXIT_USAGE = 2
@@ -41,11 +44,19 @@ def _list_rules() -> None:
 
 
 def _print_report(report: RunReport, notes: list[str]) -> None:
+    for line in report.inventory_lines():
+        click.echo(line, err=True)
     for note in [*notes, *report.notes]:
         click.echo(f"note: {note}", err=True)
     for finding in report.findings:
         click.echo(finding.format(), err=True)
     click.echo(report.summary_line(), err=True)
+
+
+def _print_plan(report: RunReport) -> None:
+    lines = report.inventory_lines() or ["Flask extensions imported: none"]
+    for line in lines:
+        click.echo(line)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -82,6 +93,11 @@ def main() -> None:
     multiple=True,
     metavar="IDS",
     help="Do not run these rules (nor the rules that require them).",
+)
+@click.option(
+    "--plan",
+    is_flag=True,
+    help="Write nothing; print only the Flask extensions imported, each with its verdict.",
 )
 @click.option("--list-rules", is_flag=True, help="List the rules with their ids and exit.")
 @click.option(
@@ -121,6 +137,7 @@ def migrate_command(
     check: bool,
     only: tuple[str, ...],
     skip: tuple[str, ...],
+    plan: bool,
     list_rules: bool,
     report_path: Path | None,
     http_transport: str,
@@ -134,15 +151,22 @@ def migrate_command(
         return
     if not paths:
         raise click.UsageError("give at least one file or directory to migrate")
-    if sum(bool(x) for x in (out_dir, show_diff, check)) > 1:
-        raise click.UsageError("--out, --diff and --check cannot be combined")
+    if sum(bool(x) for x in (out_dir, show_diff, check, plan)) > 1:
+        raise click.UsageError("--out, --diff, --check and --plan cannot be combined")
     try:
         rules, notes = select_rules(_split_ids(only), _split_ids(skip))
     except UnknownRuleError as error:
         raise click.BadParameter(
             f"unknown rule id {error.args[0]} (see --list-rules)", param_hint="--only/--skip"
         ) from None
-    mode: Mode = "out" if out_dir else "diff" if show_diff else "check" if check else "write"
+    if plan:
+        # the inventory is the extension-inventory rule's output: never leave it out here
+        only_ids = _split_ids(only)
+        skip_ids = [rule_id for rule_id in _split_ids(skip) if rule_id != INVENTORY_RULE]
+        rules, notes = select_rules([*only_ids, INVENTORY_RULE] if only_ids else [], skip_ids)
+    mode: Mode = (
+        "out" if out_dir else "diff" if show_diff else "check" if check or plan else "write"
+    )
     settings: dict[str, object] = {
         "http_transport": http_transport,
         "gather": gather,
@@ -155,10 +179,17 @@ def migrate_command(
     except KeyboardInterrupt:
         click.echo("interrupted: every file is either untouched or fully converted", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    if plan:
+        _print_plan(report)
+        if report_path is not None:
+            report.write_json(report_path)
+        return
     if show_diff:
+        stdout = sys.stdout.buffer
         for result in sorted(report.files, key=lambda r: r.path):
             if result.changed:
-                click.echo(unified_diff(result), nl=False)
+                stdout.write(unified_diff(result))
+        stdout.flush()
     if check:
         for result in sorted(report.files, key=lambda r: r.path):
             if result.changed:

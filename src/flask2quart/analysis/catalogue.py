@@ -42,6 +42,8 @@ _RENAMED: dict[str, str] = {
     "quart.testing.QuartClient": "flask.testing.FlaskClient",
     "quart.testing.client.QuartClient": "flask.testing.FlaskClient",
     "quart.testing.QuartCliRunner": "flask.testing.FlaskCliRunner",
+    "quart.testing.TestApp": "flask.testing.TestApp",
+    "quart.testing.app.TestApp": "flask.testing.TestApp",
     "quart.cli.QuartGroup": "flask.cli.FlaskGroup",
     "quart.datastructures.FileStorage": "werkzeug.FileStorage",
     "werkzeug.datastructures.FileStorage": "werkzeug.FileStorage",
@@ -57,6 +59,15 @@ _RENAMED: dict[str, str] = {
     "requests.sessions.Session": "requests.Session",
     "requests.sessions.session": "requests.session",
     "requests.models.Response": "requests.Response",
+    # Flask extensions the extension rules (F2Q4xx) convert, and what they convert them to
+    "flask_sqlalchemy.extension.SQLAlchemy": "flask_sqlalchemy.SQLAlchemy",
+    "flask_wtf.Form": "flask_wtf.FlaskForm",
+    "flask_wtf.form.FlaskForm": "flask_wtf.FlaskForm",
+    "quart_wtf.QuartForm": "flask_wtf.FlaskForm",
+    "quart_wtf.form.QuartForm": "flask_wtf.FlaskForm",
+    "flask_wtf.CSRFProtect": "flask_wtf.csrf.CSRFProtect",
+    "quart_wtf.CSRFProtect": "flask_wtf.csrf.CSRFProtect",
+    "quart_wtf.csrf.CSRFProtect": "flask_wtf.csrf.CSRFProtect",
 }
 
 
@@ -100,11 +111,17 @@ VALUES: dict[str, Type] = {
     "werkzeug.FileStorage": ("cls", "werkzeug.FileStorage"),
     "unittest.TestCase": ("cls", "unittest.TestCase"),
     "requests.Session": ("cls", "requests.Session"),
+    "flask_sqlalchemy.SQLAlchemy": ("cls", "flask_sqlalchemy.SQLAlchemy"),
+    "flask_wtf.FlaskForm": ("cls", "flask_wtf.FlaskForm"),
+    "flask_wtf.csrf.CSRFProtect": ("cls", "flask_wtf.csrf.CSRFProtect"),
     "flask.request": _obj("flask.Request"),
     "flask.current_app": _obj("flask.Flask"),
     "flask.session": _obj("flask.Session"),
     "flask.g": _obj("flask.g"),
 }
+
+# Packages whose classes' members are named ``package.Class.member`` (the keys rules use).
+EXTERNAL_PACKAGES = ("flask.", "werkzeug.", "requests.", "httpx.", "unittest.", "flask_wtf.")
 
 # Base classes of external classes (for method lookup through user subclasses).
 BASES: dict[str, tuple[str, ...]] = {
@@ -118,6 +135,9 @@ CALL_RESULTS: dict[str, Type] = {
     "flask.Blueprint": _obj("flask.Blueprint"),
     "flask.Flask.test_client": _obj("flask.testing.FlaskClient"),
     "flask.Flask.test_cli_runner": _obj("flask.testing.FlaskCliRunner"),
+    # Quart only: runs the serving hooks around the tests (spec §1.5)
+    "flask.Flask.test_app": _obj("flask.testing.TestApp"),
+    "flask.testing.TestApp.test_client": _obj("flask.testing.FlaskClient"),
     "flask.Flask.app_context": _obj("flask.ctx.AppContext"),
     "flask.Flask.test_request_context": _obj("flask.ctx.RequestContext"),
     "flask.Flask.request_context": _obj("flask.ctx.RequestContext"),
@@ -161,6 +181,7 @@ ATTRIBUTES: dict[str, Type] = {
     "flask.Request.args": _obj("werkzeug.MultiDict"),
     "flask.Request.files": _obj("werkzeug.FileMultiDict"),
     "requests.Response.request": _obj("requests.PreparedRequest"),
+    "flask_sqlalchemy.SQLAlchemy.Model": ("cls", "flask_sqlalchemy.model.Model"),
 }
 
 # Type of ``x[...]`` for an instance of the class.
@@ -176,6 +197,7 @@ ENTERS: dict[str, Type] = {
     "flask.testing.SessionTransaction": _obj("flask.Session"),
     "requests.Session": _obj("requests.Session"),
     "requests.Response": _obj("requests.Response"),
+    "flask.testing.TestApp": _obj("flask.testing.TestApp"),
 }
 
 
@@ -261,6 +283,9 @@ ASYNC_APP_METHODS = frozenset(
         "update_template_context send_static_file"
     ).split()
 )
+
+# unittest calls these synchronously even on IsolatedAsyncioTestCase (no async counterpart).
+SYNC_TEST_CASE_METHODS = frozenset({"setUpClass", "tearDownClass"})
 
 # Dunder methods that may be (or already are) coroutines.
 ASYNC_DUNDERS = frozenset({"__aenter__", "__aexit__", "__anext__", "__call__"})

@@ -54,6 +54,8 @@ class ValueUseFact:
 class DecoratorFact:
     ref: Ref
     path_argument: bool
+    # ``@pytest.fixture(name="app")``: the name tests request the fixture by
+    name_argument: str | None = None
 
 
 @dataclass(slots=True)
@@ -161,6 +163,17 @@ def is_test_module_name(module: str) -> bool:
     return leaf.startswith("test_") or leaf.endswith("_test") or leaf == "conftest"
 
 
+def name_argument(decorator: cst.BaseExpression) -> str | None:
+    if not isinstance(decorator, cst.Call):
+        return None
+    for arg in decorator.args:
+        if arg.keyword is not None and arg.keyword.value == "name":
+            value = arg.value
+            if isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
+                return value.evaluated_value
+    return None
+
+
 def has_path_argument(decorator: cst.BaseExpression) -> bool:
     if not isinstance(decorator, cst.Call) or not decorator.args:
         return False
@@ -201,7 +214,9 @@ def extract_facts(model: FileModel) -> FileFacts:
             is_generator=f.is_generator,
             params=tuple(f.params),
             decorators=tuple(
-                DecoratorFact(model.ref_of(d, f.outer_scope), has_path_argument(d))
+                DecoratorFact(
+                    model.ref_of(d, f.outer_scope), has_path_argument(d), name_argument(d)
+                )
                 for d in f.decorators
             ),
             returns=tuple(model.ref_of(value, scope) for value, scope in f.returns),

@@ -48,6 +48,8 @@ class SeedTable:
     # half sync): a requests Session becomes an async session only if every call on it can
     # await, and never when user code subclasses it
     optional_groups: frozenset[str] = frozenset()
+    # decorators enabled rules turn into async-aware ones (not barriers)
+    transparent_decorators: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -73,6 +75,8 @@ class Plan:
     blocked: dict[str, Reason] = field(default_factory=dict)
     intrinsic: dict[str, Reason] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
+    # handler function -> the method that registers it (``route``, ``before_serving`` ...)
+    registrations: dict[str, str] = field(default_factory=dict)
     # functions whose optional seed (a blocking call we would convert) stays, and why
     optional_blocked: dict[str, tuple[str, Reason]] = field(default_factory=dict)
     # optional seeds left sync somewhere (blocked caller, lambda ...): a rule that swaps a shared
@@ -242,6 +246,7 @@ class _Solver:
         owner = self._decorator_owner(ref)
         if owner in catalogue.REGISTERING_CLASSES and method in catalogue.HANDLER_METHODS:
             plan.kinds[fqn] = catalogue.HANDLER_METHODS[method]
+            plan.registrations[fqn] = method
             return
         if (
             owner is None
@@ -250,6 +255,7 @@ class _Solver:
         ):
             # ``@app.route`` on an app whose type we could not infer: the name is distinctive
             plan.kinds[fqn] = catalogue.HANDLER_METHODS[method]
+            plan.registrations[fqn] = method
             return
         if key is None:
             text = _ref_text(ref[1] if ref[0] == "c" else ref)
@@ -270,7 +276,7 @@ class _Solver:
         ):
             plan.intrinsic.setdefault(fqn, ("property", ""))
             return
-        if _is_transparent(key):
+        if _is_transparent(key) or key in self.seeds.transparent_decorators:
             return
         if key in self.functions:
             return  # app-defined: resolved by _find_wrappers
@@ -297,6 +303,8 @@ class _Solver:
             or ("flask.views.MethodView" in mro and function.name in catalogue.HTTP_METHODS)
         ):
             self.plan.kinds[function.fqn] = "view"
+        if "unittest.TestCase" in mro and function.name in catalogue.SYNC_TEST_CASE_METHODS:
+            self.plan.intrinsic.setdefault(function.fqn, ("unittest", function.name))
         if "flask.Flask" in mro and function.name in catalogue.ASYNC_APP_METHODS:
             self.mandatory.setdefault(function.fqn, f"flask.Flask.{function.name}")
             self.plan.kinds[function.fqn] = "override"
@@ -379,6 +387,10 @@ class _Solver:
                 # an instance called like a function: ``Class.__call__``
                 key = str(callee[1]) if callee[0] == "ext" else f"{callee[1]}.__call__"
                 self._seed(fqn, self.seeds.calls.get(key), key, call.context)
+            elif callee[0] == "cls" and not call.awaited:
+                constructor = self._constructor_seed(str(callee[1]))
+                if constructor is not None:
+                    self._seed(fqn, self.seeds.calls[constructor], constructor, call.context)
         for attribute in function.attributes:
             if attribute.awaited:
                 continue
@@ -392,6 +404,14 @@ class _Solver:
                 manager = self.ev.evaluate(item)
                 if manager[0] == "obj" and manager[1] in self.seeds.async_context_managers:
                     self._seed(fqn, "mandatory", f"with {manager[1]}", with_fact.context)
+
+    def _constructor_seed(self, class_fqn: str) -> str | None:
+        """An external base class whose construction must be awaited (``FlaskForm()`` becomes
+        ``await Form.create_form()``), for a call of ``class_fqn`` or of a subclass of it."""
+        for klass in self.ev.mro(class_fqn):
+            if klass not in self.index.classes and klass in self.seeds.calls:
+                return klass
+        return None
 
     def _seed(self, fqn: str, kind: SeedKind | None, key: str, context: str) -> None:
         if kind == "optional":
@@ -427,6 +447,8 @@ class _Solver:
         if registration is not None:
             kind = registration
             self.plan.kinds.setdefault(fqn, kind)
+            method = _method_name(use.consumer) if use.consumer is not None else None
+            self.plan.registrations.setdefault(fqn, method or "")
             if kind in ("url-processor", "shell"):
                 self.plan.intrinsic.setdefault(fqn, ("kind", kind))
             return

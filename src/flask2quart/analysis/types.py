@@ -71,7 +71,8 @@ class ProgramIndex:
         for facts in files:
             for function in facts.functions:
                 if function.class_fqn is None and _is_fixture(evaluator, function):
-                    index.fixtures.setdefault(function.name, []).append(function.fqn)
+                    name = _fixture_name(function)
+                    index.fixtures.setdefault(name, []).append(function.fqn)
         for facts in files:
             calls = [*facts.module_calls, *(c for f in facts.functions for c in f.calls)]
             for call in calls:
@@ -82,6 +83,14 @@ class ProgramIndex:
 
 def _record_call_arguments(index: ProgramIndex, evaluator: Evaluator, call: CallFact) -> None:
     callee = evaluator.evaluate(call.func)
+    if callee[0] == "cls":
+        # ``AuthActions(client)`` passes ``client`` to ``AuthActions.__init__`` (self is bound)
+        init = evaluator.evaluate(("a", call.func, "__init__"))
+        if init[0] == "fn" and str(init[1]) in index.functions:
+            index.call_arguments.setdefault(str(init[1]), []).append(
+                (True, call.args, call.keywords)
+            )
+        return
     if callee[0] != "fn":
         return
     fqn = str(callee[1])
@@ -110,6 +119,13 @@ def _summary(function: FunctionFacts, in_test_module: bool) -> FunctionSummary:
         takes_fixtures=in_test_module or function.name.startswith("test"),
         is_static=any(d.ref == ("g", "builtins.staticmethod") for d in function.decorators),
     )
+
+
+def _fixture_name(function: FunctionFacts) -> str:
+    for decorator in function.decorators:
+        if decorator.name_argument:
+            return decorator.name_argument
+    return function.name
 
 
 def _is_fixture(evaluator: Evaluator, function: FunctionFacts) -> bool:
@@ -297,15 +313,13 @@ class Evaluator:
         key = f"{klass}.{name}"
         if key in catalogue.ATTRIBUTES:
             return catalogue.ATTRIBUTES[key]
-        if klass.startswith(("flask.", "werkzeug.", "requests.", "httpx.", "unittest.")):
+        if klass.startswith(catalogue.EXTERNAL_PACKAGES):
             return ("ext", key)
         return None
 
     def _external_member(self, class_fqn: str, name: str) -> str | None:
         for klass in self.mro(class_fqn):
-            if klass not in self.index.classes and klass.startswith(
-                ("flask.", "werkzeug.", "requests.", "httpx.", "unittest.")
-            ):
+            if klass not in self.index.classes and klass.startswith(catalogue.EXTERNAL_PACKAGES):
                 return f"{klass}.{name}"
         return None
 

@@ -1,0 +1,249 @@
+"""What flask2quart knows about Flask extensions: one row per extension, as data.
+
+The pre-flight inventory (F2Q401) reads this table to give every extension a code base imports
+a verdict; the conversion rules (F2Q402-F2Q408) name the row they implement. Sources: the spec
+(``flask-to-quart-spec.md`` §3) and the runs kept as tests in ``tests/test_extension_runtime.py``.
+
+Verdicts:
+
+* ``converted``: a rule rewrites it to a maintained Quart counterpart (or, for Flask-SQLAlchemy,
+  to a generated adapter); what the rule cannot convert is reported at its line.
+* ``unchanged``: works on Quart as it is.
+* ``blocker``: the app will not work on Quart until someone does the manual path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Verdict = Literal["converted", "unchanged", "blocker"]
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    name: str  # as its users know it (the PyPI project name)
+    modules: tuple[str, ...]  # top-level import names
+    verdict: Verdict
+    counterpart: str  # the PyPI project that replaces it on Quart ("" when none)
+    docs: str  # where to read about the Quart path
+    manual: str  # blocker: what to do by hand; converted: what still needs a look
+    rule: str = ""  # the rule that converts it
+    requirement: str = ""  # requirement line that replaces the extension's in dependency lists
+
+
+EXTENSIONS: tuple[Extension, ...] = (
+    Extension(
+        "Flask-SQLAlchemy",
+        ("flask_sqlalchemy",),
+        "converted",
+        "flask-sqlalchemy (kept) + generated adapter",
+        "docs/flask-sqlalchemy.md",
+        "models and queries are unchanged; views that use the database stay `def` (worker "
+        "threads); async views that use it block the event loop while they query",
+        rule="F2Q402",
+    ),
+    Extension(
+        "Flask-Migrate",
+        ("flask_migrate",),
+        "converted",
+        "flask-migrate (kept) + generated adapter",
+        "docs/flask-sqlalchemy.md#flask-migrate",
+        "`quart db upgrade` replaces `flask db upgrade`; migrations/ is unchanged",
+        rule="F2Q402",
+    ),
+    Extension(
+        "Flask-WTF",
+        ("flask_wtf",),
+        "converted",
+        "quart-wtforms",
+        "https://quart-wtf.readthedocs.io/en/latest/",
+        "Recaptcha fields have no counterpart",
+        rule="F2Q403",
+        requirement="quart-wtforms>=1.0",
+    ),
+    Extension(
+        "Flask-CORS",
+        ("flask_cors",),
+        "converted",
+        "quart-cors",
+        "https://github.com/pgjones/quart-cors",
+        "options quart-cors does not have are reported",
+        rule="F2Q404",
+        requirement="quart-cors>=0.7",
+    ),
+    Extension(
+        "Flask-Babel",
+        ("flask_babel",),
+        "converted",
+        "quart-babel",
+        "https://quart-babel.readthedocs.io/en/latest/",
+        "locale/timezone selectors keep their signature",
+        rule="F2Q405",
+        requirement="quart-babel>=1.0",
+    ),
+    Extension(
+        "Flask-Limiter",
+        ("flask_limiter",),
+        "blocker",
+        "quart-rate-limiter",
+        "https://github.com/pgjones/quart-rate-limiter",
+        "Limiter(key_func, app=app, default_limits=['200 per day']) -> RateLimiter(app, "
+        "key_function=<async def>, default_limits=[RateLimit(200, timedelta(days=1))]); "
+        "@limiter.limit('5 per minute') -> @rate_limit(5, timedelta(minutes=1)); "
+        "get_remote_address is sync: wrap it in an async def",
+    ),
+    Extension(
+        "Flask-Session",
+        ("flask_session",),
+        "blocker",
+        "quart-session",
+        "https://github.com/kroketio/quart-session",
+        "from quart_session import Session; Session(app) and SESSION_* keep their names, but "
+        "the backends are redis (an asyncio client), memcached and mongodb (no filesystem, "
+        "sqlalchemy, cachelib), created when the app starts serving: tests need "
+        "`async with app.test_app()`",
+    ),
+    Extension(
+        "Flask-Login",
+        ("flask_login",),
+        "blocker",
+        "quart-auth",
+        "https://quart-auth.readthedocs.io/en/latest/",
+        "port to quart-auth by hand: QuartAuth(app); login_user(AuthUser(str(user.id))); "
+        "`await current_user.is_authenticated`; load the user from current_user.auth_id; "
+        "handle quart_auth.Unauthorized to redirect like login_view (F2Q408 reports each site)",
+    ),
+    Extension(
+        "Flask-Caching",
+        ("flask_caching",),
+        "blocker",
+        "aiocache or cashews",
+        "https://aiocache.aio-libs.org/",
+        "replace @cache.cached/@cache.memoize on async views with an async cache decorator",
+    ),
+    Extension(
+        "Flask-Mail",
+        ("flask_mail",),
+        "blocker",
+        "aiosmtplib",
+        "https://aiosmtplib.readthedocs.io/",
+        "send with `await aiosmtplib.send(...)`, or keep smtplib in "
+        "app.add_background_task(sync_fn) (runs in a thread)",
+    ),
+    Extension(
+        "Flask-RESTful",
+        ("flask_restful",),
+        "blocker",
+        "quart-schema",
+        "https://quart-schema.readthedocs.io/",
+        "Api/Resource -> MethodView + add_url_rule; reqparse -> @validate_request(Dataclass)",
+    ),
+    Extension(
+        "Flask-RESTX",
+        ("flask_restx",),
+        "blocker",
+        "quart-schema",
+        "https://quart-schema.readthedocs.io/",
+        "Namespace/Resource -> Blueprint + MethodView; models -> dataclasses with "
+        "@validate_request/@validate_response",
+    ),
+    Extension(
+        "flask-smorest",
+        ("flask_smorest",),
+        "blocker",
+        "quart-schema",
+        "https://quart-schema.readthedocs.io/",
+        "Blueprint.arguments/response -> @validate_request/@validate_response",
+    ),
+    Extension(
+        "Flask-JWT-Extended",
+        ("flask_jwt_extended",),
+        "blocker",
+        "PyJWT + an async decorator, or quart-auth",
+        "https://quart-auth.readthedocs.io/en/latest/",
+        "quart-jwt-extended is unmaintained; verify tokens in an async decorator",
+    ),
+    Extension(
+        "Flask-SocketIO",
+        ("flask_socketio",),
+        "blocker",
+        "python-socketio (ASGI mode)",
+        "https://python-socketio.readthedocs.io/en/latest/server.html",
+        "socketio.AsyncServer(async_mode='asgi') + socketio.ASGIApp(sio, other_asgi_app=app); "
+        "native Quart websockets do not speak Socket.IO",
+    ),
+    Extension(
+        "Flask-HTTPAuth",
+        ("flask_httpauth",),
+        "blocker",
+        "quart-auth (basic_auth_required)",
+        "https://quart-auth.readthedocs.io/en/latest/",
+        "replace @auth.login_required with quart_auth.basic_auth_required or an async decorator",
+    ),
+    Extension(
+        "Flask-Redis",
+        ("flask_redis",),
+        "blocker",
+        "redis.asyncio",
+        "https://redis.readthedocs.io/en/stable/examples/asyncio_examples.html",
+        "create redis.asyncio.Redis in before_serving and await every command",
+    ),
+    Extension(
+        "Flask-APScheduler",
+        ("flask_apscheduler",),
+        "blocker",
+        "quart-tasks",
+        "https://github.com/pgjones/quart-tasks",
+        "register periodic jobs with quart-tasks",
+    ),
+    Extension(
+        "Flask-Admin",
+        ("flask_admin",),
+        "blocker",
+        "",
+        "https://quart.palletsprojects.com/en/latest/how_to_guides/flask_extensions.html",
+        "no Quart admin UI exists; serve the admin from a separate Flask process",
+    ),
+    Extension(
+        "Flask-Talisman",
+        ("flask_talisman",),
+        "blocker",
+        "",
+        "https://quart.palletsprojects.com/en/latest/how_to_guides/flask_extensions.html",
+        "set the security headers in an after_request hook",
+    ),
+    Extension(
+        "Flask-Compress",
+        ("flask_compress",),
+        "blocker",
+        "",
+        "https://quart.palletsprojects.com/en/latest/how_to_guides/flask_extensions.html",
+        "compress at the proxy or server instead",
+    ),
+)
+
+UNKNOWN_DOCS = "https://quart.palletsprojects.com/en/latest/how_to_guides/flask_extensions.html"
+UNKNOWN_MANUAL = (
+    "not in flask2quart's table: a Flask extension that reads flask.current_app, flask.request "
+    "or flask.g fails on Quart; look for a Quart counterpart or port it"
+)
+
+BY_MODULE: dict[str, Extension] = {module: ext for ext in EXTENSIONS for module in ext.modules}
+BY_NAME: dict[str, Extension] = {ext.name: ext for ext in EXTENSIONS}
+
+
+def extension_module(module: str) -> str | None:
+    """The top-level import name if ``module`` belongs to a Flask extension, else None."""
+    if module.startswith("flask.ext."):  # removed in Flask 1.0; F2Q101 rewrites it
+        module = "flask_" + module[len("flask.ext.") :]
+    top = module.split(".", 1)[0]
+    if top in BY_MODULE or (top.startswith("flask_") and top != "flask_") or top == "flaskext":
+        if top == "flaskext" and "." in module:
+            return "flaskext." + module.split(".")[1]
+        return top
+    return None
+
+
+def extension_for(module: str) -> Extension | None:
+    return BY_MODULE.get(module)

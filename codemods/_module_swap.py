@@ -1,0 +1,80 @@
+"""Shared by the rules that move an extension's imports to a Quart package with the same API.
+
+A rule names the Flask modules, the Quart module each maps to, and the names the Quart package
+has; imports of those names are moved, and an import of a name the Quart package lacks is left
+as it is and reported.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import libcst as cst
+
+from flask2quart._dependencies import requirement_name
+from flask2quart._project import ProjectContext
+from flask2quart._rules import Rule
+
+from ._extensions import Extension
+from .extension_inventory import mark_handled
+
+
+def dotted(node: cst.BaseExpression | None) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+class ModuleSwap(Rule):
+    extension: ClassVar[Extension]
+    flask_requirement: ClassVar[str]
+    modules: ClassVar[dict[str, str]]  # Flask module -> Quart module
+    available: ClassVar[frozenset[str]]  # names the Quart modules provide
+
+    def leave_Import(self, original_node: cst.Import, updated_node: cst.Import) -> cst.Import:
+        for alias in original_node.names:
+            if dotted(alias.name).split(".")[0] == self._top():
+                mark_handled(self.context, self.extension.name)
+                self.context.report(
+                    original_node,
+                    self.id,
+                    "warning",
+                    f"`import {dotted(alias.name)}` was left as it is",
+                    f"import the names you use from {self.modules[self._top()]}",
+                )
+        return updated_node
+
+    def leave_ImportFrom(
+        self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
+    ) -> cst.ImportFrom:
+        module = dotted(updated_node.module)
+        if updated_node.relative or module.split(".")[0] != self._top():
+            return updated_node
+        mark_handled(self.context, self.extension.name)
+        target = self.modules.get(module)
+        names = [] if isinstance(updated_node.names, cst.ImportStar) else updated_node.names
+        missing = [dotted(a.name) for a in names if dotted(a.name) not in self.available]
+        if target is None or missing or not names:
+            what = ", ".join(missing) if missing else f"`from {module} import ...`"
+            self.context.report(
+                original_node,
+                self.id,
+                "error",
+                f"{self.extension.counterpart} has no counterpart of {what}; this import was "
+                f"left on {self.extension.name}",
+                f"replace it by hand ({self.extension.docs})",
+            )
+            return updated_node
+        self.context.data[self.id] = True
+        return updated_node.with_changes(module=cst.parse_expression(target))
+
+    def _top(self) -> str:
+        return self.extension.modules[0]
+
+    @classmethod
+    def finish(cls, project: ProjectContext) -> None:
+        if any(flag for _, flag in project.data(cls.id)):
+            name = requirement_name(cls.flask_requirement)
+            project.dependencies.replace[name] = cls.extension.requirement

@@ -1,0 +1,113 @@
+"""The sample apps' own Flask test suites, converted by ``migrate``, run on Quart.
+
+``migrate --out`` writes a converted copy into a temporary folder (the sample tree is left as
+it is), then the copy's suite runs in a child process with the copy as rootdir, under
+pytest-asyncio as the converted project declares. The converted suite must pass every test the
+original passes on Flask, except the ones whose failure the migration report announces (each
+listed below with why no Quart equivalent exists), and a second migration of the copy must
+change nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from tests._sample_suites import SAMPLE_APPS, SUITE_TIMEOUT_SECONDS, run_app_suite, tree_files
+from tests.test_sample_apps_flask import EXPECTED_TESTS
+
+# Test id -> the report line (rule and message fragment) that announces its failure.
+ANNOUNCED_FAILURES = {
+    # Quart's client keeps the request and session after a request, not ``g``
+    "tests/test_auth.py::test_login": ("tests/test_auth.py", "F2Q302", "`g` after a request"),
+    # Quart's client keeps no redirect history (``response.request`` is rewritten instead)
+    "tests/test_notes.py::test_locked_note_cannot_change": (
+        "tests/test_notes.py",
+        "F2Q304",
+        "no `.history`",
+    ),
+}
+
+# Fails for a reason outside test conversion, and nothing reports it yet: Quart's
+# ``with_appcontext`` reads ``error.args[0]`` of the ``click.Abort`` (a RuntimeError without
+# arguments) that ``click.confirm(abort=True)`` raises, so the command ends in IndexError
+# instead of printing "Aborted!".
+UNANNOUNCED_FAILURES = {"tests/test_db.py::test_init_db_command_asks_first"}
+
+_FAILED = re.compile(r"^FAILED (\S+?)(?: - |$)", re.MULTILINE)
+
+
+def migrate(source: Path, out: Path) -> str:
+    completed = subprocess.run(
+        [sys.executable, "-m", "flask2quart", "migrate", str(source), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=SUITE_TIMEOUT_SECONDS,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return completed.stderr
+
+
+def test_converted_full_app_suite_passes_on_quart(tmp_path: Path) -> None:
+    source = SAMPLE_APPS / "fullapp"
+    before = tree_files(source)
+    converted = tmp_path / "fullapp"
+    report = migrate(source, converted)
+    assert tree_files(source) == before
+
+    result = run_app_suite(converted, "-rf")
+    failed = set(_FAILED.findall(result.output))
+    expected_failures = set(ANNOUNCED_FAILURES) | UNANNOUNCED_FAILURES
+    assert failed == expected_failures, result.output
+    assert result.outcomes == {
+        "passed": EXPECTED_TESTS["fullapp"] - len(expected_failures),
+        "failed": len(expected_failures),
+    }, result.output
+    for path, rule, fragment in ANNOUNCED_FAILURES.values():
+        assert any(
+            path in line and f" {rule} " in line and fragment in line
+            for line in report.splitlines()
+        ), f"the report does not announce {rule} {fragment!r} in {path}:\n{report}"
+
+    # The converted project declares what its tests need, and a second run changes nothing.
+    assert "asyncio_default_fixture_loop_scope" in (converted / "pytest.ini").read_text()
+    assert "pytest-asyncio" in (converted / "requirements.txt").read_text()
+    again = subprocess.run(
+        [sys.executable, "-m", "flask2quart", "migrate", str(converted), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=SUITE_TIMEOUT_SECONDS,
+        check=False,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_converted_extensions_app_suite_passes_on_quart(tmp_path: Path) -> None:
+    """Flask-SQLAlchemy, Flask-WTF and Flask-CORS converted: every test passes on Quart."""
+    source = SAMPLE_APPS / "extapp"
+    before = tree_files(source)
+    converted = tmp_path / "extapp"
+    report = migrate(source, converted)
+    assert tree_files(source) == before
+    assert report.startswith(
+        "Flask extensions imported: 3 (0 blocking, 3 converted automatically, 0 working unchanged)"
+    )
+    assert (converted / "readinglist" / "sqlalchemy_adapter.py").is_file()
+    requirements = (converted / "requirements.txt").read_text()
+    assert "quart-wtforms" in requirements and "quart-cors" in requirements
+
+    result = run_app_suite(converted, "-rf", "-W", "error::RuntimeWarning")
+    assert result.returncode == 0, result.output
+    assert result.outcomes == {"passed": EXPECTED_TESTS["extapp"]}, result.output
+
+    again = subprocess.run(
+        [sys.executable, "-m", "flask2quart", "migrate", str(converted), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=SUITE_TIMEOUT_SECONDS,
+        check=False,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
