@@ -23,11 +23,6 @@ import pytest
 
 from flask2quart.codemods._http_helper import TRANSPORTS, helper_source
 
-pytest.importorskip("httpx")
-TRANSPORTS_HERE = [
-    t for t in TRANSPORTS if importlib.util.find_spec(t if t == "httpx2" else "httpx")
-]
-
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -85,10 +80,8 @@ def _load(transport: str, folder: Path) -> ModuleType:
     return module
 
 
-@pytest.fixture(params=TRANSPORTS_HERE)
+@pytest.fixture(params=TRANSPORTS)
 def helper(request: pytest.FixtureRequest, tmp_path: Path) -> ModuleType:
-    if request.param == "aiohttp":
-        pytest.importorskip("httpx_aiohttp")
     return _load(str(request.param), tmp_path)
 
 
@@ -165,7 +158,6 @@ def test_gather_limited_keeps_order(helper: ModuleType, server_url: str) -> None
 @pytest.fixture(scope="module")
 def one_helper(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     """One module for several tests, as an app's import is: each test runs on a new loop."""
-    pytest.importorskip("httpx_aiohttp")
     return _load("aiohttp", tmp_path_factory.mktemp("helper"))
 
 
