@@ -35,6 +35,17 @@ _COMMON_METHOD_NAMES = frozenset(
 
 Reason = tuple[str, str]
 
+# How a call site that cannot await reads in a report: "it is called <phrase> in <where>".
+_CONTEXT_PHRASES = {
+    "lambda": "from a lambda",
+    "genexp-opaque": "from a generator expression",
+    "decorator": "in a decorator expression",
+    "default": "in a default argument",
+    "annotation": "in an annotation",
+    "module": "at import time",
+    "class": "in a class body",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class SeedTable:
@@ -486,7 +497,8 @@ class _Solver:
             for caller, context in callers:
                 if context not in AWAITABLE_CONTEXTS:
                     where = caller or "module level"
-                    plan.blocked.setdefault(callee, ("context", f"{context} in {where}"))
+                    phrase = _CONTEXT_PHRASES.get(context, context)
+                    plan.blocked.setdefault(callee, ("context", f"{phrase} in {where}"))
         pending = sorted(plan.blocked)
         while pending:
             caller = pending.pop()
