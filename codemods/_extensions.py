@@ -85,13 +85,14 @@ EXTENSIONS: tuple[Extension, ...] = (
     Extension(
         "Flask-Limiter",
         ("flask_limiter",),
-        "blocker",
+        "converted",
         "quart-rate-limiter",
         "https://github.com/pgjones/quart-rate-limiter",
-        "Limiter(key_func, app=app, default_limits=['200 per day']) -> RateLimiter(app, "
-        "key_function=<async def>, default_limits=[RateLimit(200, timedelta(days=1))]); "
-        "@limiter.limit('5 per minute') -> @rate_limit(5, timedelta(minutes=1)); "
-        "get_remote_address is sync: wrap it in an async def",
+        "limits become RateLimit(count, timedelta); quart-rate-limiter refills gradually (GCRA) "
+        "and words its 429 differently; shared limits, costs, exempt_when, storage other than "
+        "memory and custom key functions are reported",
+        rule="F2Q406",
+        requirement="quart-rate-limiter>=0.12",
     ),
     Extension(
         "Flask-Session",

@@ -290,3 +290,67 @@ def test_flask_babel_to_quart_babel(tmp_path: Path) -> None:
     assert [r[2] for r in on_flask] == [r[2] for r in on_quart]
     assert on_quart[0][2] == "fr 5 janv. 2024 Hello"
     assert on_quart[3][2] == "Hello 1.234.567,891"
+
+
+LIMITER_APP = """\
+from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+app = Flask(__name__)
+limiter = Limiter(get_remote_address, app=app, default_limits=["3 per day", "2/hour"])
+
+
+@app.route("/default")
+def default():
+    return "default"
+
+
+@app.route("/login", methods=["POST"])
+@limiter.limit("4 per minute")
+def login():
+    return "login"
+
+
+@app.route("/search")
+@limiter.limit("2/minute;5 per day")
+def search():
+    return "search"
+
+
+@app.route("/health")
+@limiter.exempt
+def health():
+    return "up"
+"""
+
+
+# Flask-Limiter warns that its storage defaults to memory; quart-rate-limiter's does too
+@pytest.mark.filterwarnings("ignore:Using the in-memory storage")
+def test_flask_limiter_to_quart_rate_limiter(tmp_path: Path) -> None:
+    flask_app, quart_app, converted = both(tmp_path, LIMITER_APP)
+    assert "@rate_limit(4, timedelta(minutes=1))" in converted
+    assert "RateLimit(3, timedelta(days=1), skip_function=route_has_own_limits)" in converted
+    forged = [{"headers": {"X-Forwarded-For": f"10.0.0.{n}"}} for n in range(6)]
+    calls: list[Call] = [
+        *[("GET", "/default", {}) for _ in range(3)],
+        # the route's own limit replaces the defaults (2/hour would stop the third request),
+        # and a forged X-Forwarded-For does not buy a fresh key
+        *[("POST", "/login", dict(kwargs)) for kwargs in forged[:5]],
+        *[("GET", "/search", {}) for _ in range(3)],
+        *[("GET", "/health", {}) for _ in range(4)],
+    ]
+    on_flask = run_flask(flask_app, [(m, p, dict(k)) for m, p, k in calls])
+    on_quart = run_quart(quart_app, calls)
+    statuses = [r[0] for r in on_flask]
+    assert statuses == [200, 200, 429, 200, 200, 200, 200, 429, 200, 200, 429, 200, 200, 200, 200]
+    assert [r[0] for r in on_quart] == statuses
+    assert [r[2] for r in on_flask if r[0] == 200] == [r[2] for r in on_quart if r[0] == 200]
+    # Reported by F2Q406: the 429 body names the limit on Flask and not on Quart, and
+    # quart-rate-limiter always sends RateLimit-* headers (Flask-Limiter's are off by default)
+    assert "2 per 1 hour" in on_flask[2][2]
+    assert "exceeded an allotted request count" in on_quart[2][2]
+    assert header(on_flask[0], "RateLimit-Limit") is None
+    assert header(on_quart[0], "RateLimit-Limit") == "2"
+    assert header(on_quart[2], "Retry-After") is not None
+    assert header(on_quart[11], "RateLimit-Limit") is None  # exempt: no limits, no headers
