@@ -28,6 +28,7 @@ from .flask_babel_to_quart_babel import FlaskBabelToQuartBabel
 from .flask_cors_to_quart_cors import FlaskCorsToQuartCors
 from .flask_limiter_to_quart_rate_limiter import FlaskLimiterToQuartRateLimiter
 from .flask_login_to_quart_auth import FlaskLoginToQuartAuth
+from .flask_session_to_quart_session import FlaskSessionToQuartSession
 from .flask_sqlalchemy_adapter import FlaskSqlalchemyAdapter
 from .flask_wtf_to_quart_wtf import FlaskWtfToQuartWtf
 from .helper_signatures import HelperSignatures
@@ -56,6 +57,7 @@ RULES: tuple[type[Rule], ...] = (
     FlaskCorsToQuartCors,
     FlaskBabelToQuartBabel,
     FlaskLimiterToQuartRateLimiter,
+    FlaskSessionToQuartSession,
     FlaskLoginToQuartAuth,
     # Rules that rewrite a call's arguments or replace the call: before anything wraps it in
     # ``await`` (the awaiting rules only wrap nodes that are still calls).

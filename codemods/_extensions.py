@@ -97,13 +97,15 @@ EXTENSIONS: tuple[Extension, ...] = (
     Extension(
         "Flask-Session",
         ("flask_session",),
-        "blocker",
-        "quart-session",
+        "converted",
+        "quart-session (redis); Flask-Session kept for its other backends",
         "https://github.com/kroketio/quart-session",
-        "from quart_session import Session; Session(app) and SESSION_* keep their names, but "
-        "the backends are redis (an asyncio client), memcached and mongodb (no filesystem, "
-        "sqlalchemy, cachelib), created when the app starts serving: tests need "
-        "`async with app.test_app()`",
+        "redis: quart-session connects when the app starts serving (tests need "
+        "`async with app.test_app()`) and does not read sessions Flask-Session stored; "
+        "filesystem, cachelib, sqlalchemy, mongodb, memcached, dynamodb: Flask-Session runs on "
+        "Quart unchanged",
+        rule="F2Q407",
+        requirement="quart-session[redis]>=3.0",
     ),
     Extension(
         "Flask-Login",
