@@ -114,6 +114,7 @@ VALUES: dict[str, Type] = {
     "flask_sqlalchemy.SQLAlchemy": ("cls", "flask_sqlalchemy.SQLAlchemy"),
     "flask_wtf.FlaskForm": ("cls", "flask_wtf.FlaskForm"),
     "flask_wtf.csrf.CSRFProtect": ("cls", "flask_wtf.csrf.CSRFProtect"),
+    "flask_limiter.Limiter": ("cls", "flask_limiter.Limiter"),
     "flask.request": _obj("flask.Request"),
     "flask.current_app": _obj("flask.Flask"),
     "flask.session": _obj("flask.Session"),
@@ -121,7 +122,15 @@ VALUES: dict[str, Type] = {
 }
 
 # Packages whose classes' members are named ``package.Class.member`` (the keys rules use).
-EXTERNAL_PACKAGES = ("flask.", "werkzeug.", "requests.", "httpx.", "unittest.", "flask_wtf.")
+EXTERNAL_PACKAGES = (
+    "flask.",
+    "werkzeug.",
+    "requests.",
+    "httpx.",
+    "unittest.",
+    "flask_wtf.",
+    "flask_limiter.",
+)
 
 # Base classes of external classes (for method lookup through user subclasses).
 BASES: dict[str, tuple[str, ...]] = {
