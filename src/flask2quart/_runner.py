@@ -144,6 +144,7 @@ def transform(parsed: Parsed, plan: Plan, evaluator: Evaluator, options: Options
         plan=plan,
         evaluator=evaluator,
         options=dict(options.settings),
+        original=parsed.original,
     )
     rules = [rule(context) for rule in options.rules]
     try:
