@@ -117,19 +117,23 @@ def _by_id() -> dict[str, type[Rule]]:
 
 
 def select_rules(
-    only: Iterable[str] = (), skip: Iterable[str] = ()
+    only: Iterable[str] = (), skip: Iterable[str] = (), enable: Iterable[str] = ()
 ) -> tuple[list[type[Rule]], list[str]]:
     """The enabled rules in registry order, and notes about rules enabled or disabled implicitly.
 
     ``only`` pulls in what the chosen rules require; ``skip`` also disables the rules that
-    require a skipped one (their rewrites would not compile without it).
+    require a skipped one (their rewrites would not compile without it); opt-in rules run only
+    when named in ``only`` or ``enable``.
     """
     by_id = _by_id()
-    for rule_id in [*only, *skip]:
+    for rule_id in [*only, *skip, *enable]:
         if rule_id not in by_id:
             raise UnknownRuleError(rule_id)
     notes: list[str] = []
-    enabled = set(only) if only else set(by_id)
+    if only:
+        enabled = set(only) | set(enable)
+    else:
+        enabled = {rule_id for rule_id, rule in by_id.items() if not rule.opt_in} | set(enable)
     changed = True
     while changed:
         changed = False

@@ -30,6 +30,8 @@ class Extension:
     manual: str  # blocker: what to do by hand; converted: what still needs a look
     rule: str = ""  # the rule that converts it
     requirement: str = ""  # requirement line that replaces the extension's in dependency lists
+    # when its rule does not run: "" makes it a blocker; otherwise it works unchanged, and why
+    unchanged_without_rule: str = ""
 
 
 EXTENSIONS: tuple[Extension, ...] = (
@@ -106,6 +108,11 @@ EXTENSIONS: tuple[Extension, ...] = (
         "Quart unchanged",
         rule="F2Q407",
         requirement="quart-session[redis]>=3.0",
+        unchanged_without_rule=(
+            "Flask-Session runs on Quart unchanged (its sync session interface runs in a worker "
+            "thread; verified on Quart 0.22 and 0.23) and keeps the sessions already stored; "
+            "`--enable F2Q407` moves a redis backend to quart-session for non-blocking I/O"
+        ),
     ),
     Extension(
         "Flask-Login",

@@ -83,6 +83,8 @@ class FlaskLimiterToQuartRateLimiter(Rule):
     id = "F2Q406"
     name = "flask-limiter-to-quart-rate-limiter"
     summary = "Flask-Limiter -> quart-rate-limiter: RateLimiter(...), @rate_limit(n, timedelta)"
+    # config modules need not mention Flask: their RATELIMIT_* settings are still this rule's
+    triggers = frozenset({"RATELIMIT_"})
 
     names: ClassVar[frozenset[str]] = frozenset({"Limiter", "get_remote_address"})
     attribute_names: ClassVar[frozenset[str]] = frozenset(

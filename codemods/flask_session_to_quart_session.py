@@ -73,6 +73,11 @@ class FlaskSessionToQuartSession(ModuleSwap):
     id = "F2Q407"
     name = "flask-session-to-quart-session"
     summary = "Flask-Session (redis) -> quart-session; other backends keep Flask-Session"
+    # Flask-Session works on Quart as it is and keeps the sessions already stored; moving a
+    # redis backend to quart-session (non-blocking I/O) is a choice: --enable F2Q407.
+    opt_in = True
+    # config modules need not mention Flask: their SESSION_* settings are still this rule's
+    triggers = frozenset({"SESSION_"})
 
     extension: ClassVar[Extension] = BY_NAME["Flask-Session"]
     flask_requirement: ClassVar[str] = "Flask-Session"
