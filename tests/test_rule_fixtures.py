@@ -65,3 +65,33 @@ def test_rule_ids_and_names_are_unique_and_modules_match() -> None:
     assert len({r.name for r in RULES}) == len(RULES)
     for rule in RULES:
         assert rule.__module__.rsplit(".", 1)[-1] == rule.name.replace("-", "_")
+
+
+def test_every_rule_module_is_registered() -> None:
+    import importlib
+
+    from flask2quart._rules import Rule
+    from flask2quart.codemods import RULES
+
+    folder = Path(__file__).parent.parent / "codemods"
+    for path in sorted(folder.glob("[a-z]*.py")):
+        if path.stem == "commands":
+            continue  # the libcst.tool adapters, not a rule
+        module = importlib.import_module(f"flask2quart.codemods.{path.stem}")
+        rules = [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type)
+            and issubclass(value, Rule)
+            and value.__module__ == module.__name__
+        ]
+        assert len(rules) == 1, f"{path.name} must define exactly one rule"
+        assert rules[0] in RULES, f"{rules[0].__name__} ({path.name}) is not in the registry"
+
+
+def test_every_rule_is_in_the_changelog() -> None:
+    from flask2quart.codemods import RULES
+
+    changelog = (Path(__file__).parent.parent / "CHANGELOG.md").read_text()
+    for rule in RULES:
+        assert f"{rule.id} {rule.name}" in changelog, f"CHANGELOG.md does not mention {rule.id}"

@@ -43,8 +43,10 @@ def _split_ids(values: tuple[str, ...]) -> list[str]:
 
 
 def _list_rules() -> None:
-    for rule in RULES:
-        click.echo(f"{rule.id}  {rule.name:28}  {rule.summary}")
+    width = max(len(rule.name) for rule in RULES)
+    for rule in sorted(RULES, key=lambda r: r.id):
+        marker = " (opt-in: --enable)" if rule.opt_in else ""
+        click.echo(f"{rule.id}  {rule.name:{width}}  {rule.summary}{marker}")
 
 
 def _print_report(report: RunReport, notes: list[str]) -> None:
