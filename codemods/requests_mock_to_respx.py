@@ -28,6 +28,7 @@ added no Content-Type for ``json=``; RESPX compares paths exactly and answers JS
 
 from __future__ import annotations
 
+import json
 import urllib.parse
 from typing import ClassVar
 
@@ -84,6 +85,7 @@ class RequestsMockToRespx(Rule):
         self.blocker = respx_blocker(context) if self.enabled else None
         self.convert = self.enabled and self.blocker is None
         self.functions: list[FunctionInfo | None] = []
+        self.decorator_params: dict[str, str] = {}  # function -> param @Mocker() passes
         self.converted = False
 
     # ------------------------------------------------------------------ what things are
@@ -95,10 +97,16 @@ class RequestsMockToRespx(Rule):
     def _kind(self, expr: cst.BaseExpression) -> str | None:
         return self._kind_of(self.context.model.ref_of(expr, self._scope()))
 
-    def _kind_of(self, ref: Ref) -> str | None:
+    def _kind_of(self, ref: Ref, depth: int = 0) -> str | None:
         """mocker | matcher | request | None for a reference."""
         if fixture_param(self.context, ref, FIXTURE):
             return "mocker"
+        if ref[0] == "p" and self.decorator_params.get(str(ref[1])) == ref[2]:
+            return "mocker"
+        if ref[0] == "p" and depth < 4:
+            found = self._fixture_kind(str(ref[1]), str(ref[2]), depth)
+            if found is not None:
+                return found
         if self.context.evaluator.evaluate(ref) == ("obj", MOCKER):
             return "mocker"
         tag = ref[0]
@@ -109,6 +117,18 @@ class RequestsMockToRespx(Rule):
         if tag == "i" and ref[1][0] == "a" and ref[1][2] == "request_history":
             return "request" if self._kind_of(ref[1][1]) in ("mocker", "matcher") else None
         return None
+
+    def _fixture_kind(self, fqn: str, name: str, depth: int) -> str | None:
+        """What a project fixture passed as ``name`` to ``fqn`` gives (``return requests_mock``)."""
+        index = self.context.plan.index
+        summary = index.functions.get(fqn)
+        fixtures = index.fixtures.get(name, [])
+        if summary is None or not summary.takes_fixtures or len(fixtures) != 1:
+            return None
+        fixture = index.functions[fixtures[0]]
+        values = fixture.yields if fixture.is_generator else fixture.returns
+        kinds = {self._kind_of(value, depth + 1) for value in values}
+        return kinds.pop() if len(kinds) == 1 else None
 
     def _takes_fixture(self, fqn: str, seen: set[str] | None = None) -> bool:
         """Whether the test or fixture ``fqn`` gets requests_mock, itself or via fixtures."""
@@ -131,6 +151,9 @@ class RequestsMockToRespx(Rule):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         info = self.context.model.function_by_node.get(node)
         self.functions.append(info)
+        decorated = self._mocker_decorator(info) if info is not None else None
+        if info is not None and decorated is not None:
+            self.decorator_params[info.fqn] = decorated
         if (
             info is not None
             and self.blocker is not None
@@ -234,9 +257,9 @@ class RequestsMockToRespx(Rule):
                 return converted
             return updated_node
         if kind == "request" and method == "json" and not original_node.args:
-            json = context.module_for("json")
+            loads = f"{context.module_for('json')}.loads(x)"
             content = cst.Attribute(updated_node.func.value, cst.Name("content"))
-            return cst.parse_expression(f"{json}.loads(x)").with_changes(args=[cst.Arg(content)])
+            return cst.parse_expression(loads).with_changes(args=[cst.Arg(content)])
         return updated_node
 
     def _mocker(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
@@ -281,6 +304,11 @@ class RequestsMockToRespx(Rule):
         url = arg_at(updated.args, offset, "url")
         if url is not None:
             used.add(url[0])
+            url_key = self.context.evaluator.key_of(
+                self.context.type_of(original.args[url[0]].value, site)
+            )
+            if url_key == ANY:
+                url = None
         if arg_at(updated.args, offset + 1, "response_list") is not None:
             return self._unsupported(original, "a list of responses")
         url_value, lookups = self._url(url[1].value if url is not None else None, updated)
@@ -325,7 +353,9 @@ class RequestsMockToRespx(Rule):
             return None, []
         params = cst.Dict(
             [
-                cst.DictElement(cst.SimpleString(repr(name)), cst.SimpleString(repr(value)))
+                cst.DictElement(
+                    cst.SimpleString(json.dumps(name)), cst.SimpleString(json.dumps(value))
+                )
                 for name, value in pairs
             ]
         )
@@ -336,7 +366,7 @@ class RequestsMockToRespx(Rule):
             original,
             self.id,
             "error",
-            f"requests_mock's {what} is not converted to RESPX",
+            f"this requests_mock registration ({what}) is not converted to RESPX",
             "write the route by hand: router.route(...).respond(...) or .mock(side_effect=...)",
         )
         return None
