@@ -143,8 +143,8 @@ def test_converted_forecast_suite_passes_with_its_mocks_converted(
     tests = {path.name: path.read_text() for path in (converted / "tests").glob("test_*.py")}
     assert not any("import responses" in text for text in tests.values())
     assert not any("import requests_mock" in text for text in tests.values())
-    assert "@respx.mock(using=\"httpx\"" in tests["test_with_responses.py"]
-    assert "@pytest.mark.respx(using=\"httpx\"" in tests["test_with_requests_mock.py"]
+    assert '@respx.mock(using="httpx"' in tests["test_with_responses.py"]
+    assert '@pytest.mark.respx(using="httpx"' in tests["test_with_requests_mock.py"]
     assert 'mock.patch("httpx.AsyncClient.get"' in tests["test_with_patch.py"]
     assert "respx" in (converted / "requirements.txt").read_text()
 
