@@ -27,7 +27,9 @@ from .cli_runner_off_the_loop import CliRunnerOffTheLoop
 from .extension_inventory import ExtensionInventory
 from .flask_babel_to_quart_babel import FlaskBabelToQuartBabel
 from .flask_cors_to_quart_cors import FlaskCorsToQuartCors
+from .flask_limiter_to_quart_rate_limiter import FlaskLimiterToQuartRateLimiter
 from .flask_login_to_quart_auth import FlaskLoginToQuartAuth
+from .flask_session_to_quart_session import FlaskSessionToQuartSession
 from .flask_sqlalchemy_adapter import FlaskSqlalchemyAdapter
 from .flask_wtf_to_quart_wtf import FlaskWtfToQuartWtf
 from .gather_loops import GatherLoops
@@ -57,12 +59,14 @@ RULES: tuple[type[Rule], ...] = (
     # reads import statements only: its place does not matter; first, as in the report
     ExtensionInventory,
     RenameFlaskImports,
-    # Flask extensions -> their Quart counterparts (F2Q402-F2Q404); F2Q403 also wraps form
+    # Flask extensions -> their Quart counterparts (F2Q402-F2Q408); F2Q403 also wraps form
     # construction in ``await`` itself (it replaces the call).
     FlaskSqlalchemyAdapter,
     FlaskWtfToQuartWtf,
     FlaskCorsToQuartCors,
     FlaskBabelToQuartBabel,
+    FlaskLimiterToQuartRateLimiter,
+    FlaskSessionToQuartSession,
     FlaskLoginToQuartAuth,
     # Rules that rewrite a call's arguments or replace the call: before anything wraps it in
     # ``await`` (the awaiting rules only wrap nodes that are still calls).
@@ -121,19 +125,23 @@ def _by_id() -> dict[str, type[Rule]]:
 
 
 def select_rules(
-    only: Iterable[str] = (), skip: Iterable[str] = ()
+    only: Iterable[str] = (), skip: Iterable[str] = (), enable: Iterable[str] = ()
 ) -> tuple[list[type[Rule]], list[str]]:
     """The enabled rules in registry order, and notes about rules enabled or disabled implicitly.
 
     ``only`` pulls in what the chosen rules require; ``skip`` also disables the rules that
-    require a skipped one (their rewrites would not compile without it).
+    require a skipped one (their rewrites would not compile without it); opt-in rules run only
+    when named in ``only`` or ``enable``.
     """
     by_id = _by_id()
-    for rule_id in [*only, *skip]:
+    for rule_id in [*only, *skip, *enable]:
         if rule_id not in by_id:
             raise UnknownRuleError(rule_id)
     notes: list[str] = []
-    enabled = set(only) if only else set(by_id)
+    if only:
+        enabled = set(only) | set(enable)
+    else:
+        enabled = {rule_id for rule_id, rule in by_id.items() if not rule.opt_in} | set(enable)
     changed = True
     while changed:
         changed = False

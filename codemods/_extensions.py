@@ -30,6 +30,8 @@ class Extension:
     manual: str  # blocker: what to do by hand; converted: what still needs a look
     rule: str = ""  # the rule that converts it
     requirement: str = ""  # requirement line that replaces the extension's in dependency lists
+    # when its rule does not run: "" makes it a blocker; otherwise it works unchanged, and why
+    unchanged_without_rule: str = ""
 
 
 EXTENSIONS: tuple[Extension, ...] = (
@@ -85,24 +87,32 @@ EXTENSIONS: tuple[Extension, ...] = (
     Extension(
         "Flask-Limiter",
         ("flask_limiter",),
-        "blocker",
+        "converted",
         "quart-rate-limiter",
         "https://github.com/pgjones/quart-rate-limiter",
-        "Limiter(key_func, app=app, default_limits=['200 per day']) -> RateLimiter(app, "
-        "key_function=<async def>, default_limits=[RateLimit(200, timedelta(days=1))]); "
-        "@limiter.limit('5 per minute') -> @rate_limit(5, timedelta(minutes=1)); "
-        "get_remote_address is sync: wrap it in an async def",
+        "limits become RateLimit(count, timedelta); quart-rate-limiter refills gradually (GCRA) "
+        "and words its 429 differently; shared limits, costs, exempt_when, storage other than "
+        "memory and custom key functions are reported",
+        rule="F2Q406",
+        requirement="quart-rate-limiter>=0.12",
     ),
     Extension(
         "Flask-Session",
         ("flask_session",),
-        "blocker",
-        "quart-session",
+        "converted",
+        "quart-session (redis); Flask-Session kept for its other backends",
         "https://github.com/kroketio/quart-session",
-        "from quart_session import Session; Session(app) and SESSION_* keep their names, but "
-        "the backends are redis (an asyncio client), memcached and mongodb (no filesystem, "
-        "sqlalchemy, cachelib), created when the app starts serving: tests need "
-        "`async with app.test_app()`",
+        "redis: quart-session connects when the app starts serving (tests need "
+        "`async with app.test_app()`) and does not read sessions Flask-Session stored; "
+        "filesystem, cachelib, sqlalchemy, mongodb, memcached, dynamodb: Flask-Session runs on "
+        "Quart unchanged",
+        rule="F2Q407",
+        requirement="quart-session[redis]>=3.0",
+        unchanged_without_rule=(
+            "Flask-Session runs on Quart unchanged (its sync session interface runs in a worker "
+            "thread; verified on Quart 0.22 and 0.23) and keeps the sessions already stored; "
+            "`--enable F2Q407` moves a redis backend to quart-session for non-blocking I/O"
+        ),
     ),
     Extension(
         "Flask-Login",

@@ -131,8 +131,11 @@ def _entry(module: str, sites: list[str], handled: set[str]) -> dict[str, Any]:
     verdict = extension.verdict
     manual = extension.manual
     if verdict == "converted" and extension.name not in handled:
-        verdict = "blocker"
-        manual = f"{extension.rule} did not run (see --only/--skip); {manual}"
+        if extension.unchanged_without_rule:
+            verdict, manual = "unchanged", extension.unchanged_without_rule
+        else:
+            verdict = "blocker"
+            manual = f"{extension.rule} did not run (see --only/--skip/--enable); {manual}"
     return {
         "name": extension.name,
         "module": module,

@@ -26,7 +26,7 @@ class QuartConfigDefaults(Rule):
     summary = "report Quart's different defaults (16 MiB body limit, 60 s timeouts, 12 h caching)"
 
     def visit_Module(self, node: cst.Module) -> None:
-        self.source = node.code
+        self.source = self.context.source_text
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         if self.context.callee_name(original_node) != "flask.Flask":

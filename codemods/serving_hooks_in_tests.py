@@ -38,12 +38,15 @@ class ServingHooksInTests(Rule):
     summary = "app with serving hooks: tests build the client inside async with app.test_app()"
     requires = ("F2Q103", "F2Q301", "F2Q302")
 
-    def _app_has_serving_hooks(self) -> bool:
+    def visit_Module(self, node: cst.Module) -> None:
         # F2Q204's close_http_client needs no serving: its clients also close with their loop
-        return any(
+        self.serving_hooks = any(
             method in SERVING_HOOKS and not fqn.endswith(CLOSE_HTTP_CLIENT)
             for fqn, method in self.context.plan.registrations.items()
         )
+
+    def _app_has_serving_hooks(self) -> bool:
+        return self.serving_hooks
 
     def leave_FunctionDef(
         self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef

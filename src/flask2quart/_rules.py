@@ -56,6 +56,12 @@ class Rule:
     names: ClassVar[frozenset[str]] = frozenset()
     # Whether the rule converts test code (test functions and fixtures may then become async).
     converts_tests: ClassVar[bool] = False
+    # Words whose presence in a file's text may make the rule act, beyond the packages every
+    # run looks for (flask, requests, ...): the pre-filter never skips a file that has one.
+    triggers: ClassVar[frozenset[str]] = frozenset()
+    # An opt-in rule runs only when asked for (``--enable`` or ``--only``): the code works
+    # without it, and its rewrite is a trade-off the user should choose.
+    opt_in: ClassVar[bool] = False
 
     def __init__(self, context: FileContext) -> None:
         self.context = context

@@ -10,7 +10,9 @@ either as it was or fully converted.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import difflib
+import json
 import os
 import shutil
 import tempfile
@@ -20,13 +22,24 @@ from pathlib import Path
 from typing import Literal
 
 import libcst as cst
+import pathspec
 
+from flask2quart._cache import Cache, code_fingerprint, digest, facts_key
 from flask2quart._discovery import SourceFile, discover
+from flask2quart._format import FormatterError, format_source
 from flask2quart._imports import add_imports
+from flask2quart._prefilter import (
+    identifiers,
+    is_generated,
+    is_relevant,
+    marked_names,
+    relevance_pattern,
+)
 from flask2quart._project import ProjectContext
-from flask2quart._report import FileResult, Finding, RunReport
+from flask2quart._report import FileResult, Finding, RunReport, Status
 from flask2quart._rules import Rule
 from flask2quart._transform import BatchedTransformer, FileContext, resolve_findings
+from flask2quart._workers import WorkerPool
 from flask2quart.analysis.facts import FileFacts, extract_facts
 from flask2quart.analysis.model import FileModel, build_model
 from flask2quart.analysis.solve import Plan, SeedTable, solve
@@ -48,6 +61,13 @@ class Options:
     out_dir: Path | None = None
     rules: Sequence[type[Rule]] = ()
     settings: dict[str, object] = field(default_factory=dict)
+    jobs: int = 1
+    cache_dir: Path | None = None  # None: no cache
+    include_generated: bool = False
+    formatter: str | None = None
+    include: Sequence[str] = ()  # gitignore-style patterns, relative to config_root
+    exclude: Sequence[str] = ()
+    config_root: Path | None = None
 
 
 @dataclass
@@ -118,6 +138,13 @@ def analyse(source: SourceFile, attributes: frozenset[str], names: frozenset[str
         original = source.path.read_bytes()
     except OSError as error:
         return Parsed(source, b"", error=f"cannot read: {error.strerror or error}")
+    return analyse_bytes(source, original, attributes, names)
+
+
+def analyse_bytes(
+    source: SourceFile, original: bytes, attributes: frozenset[str], names: frozenset[str]
+) -> Parsed:
+    """Parse once and extract the facts; the parsed tree stays for the transform."""
     parsed = Parsed(source, original)
     try:
         parsed.module = cst.parse_module(original)
@@ -144,6 +171,7 @@ def transform(parsed: Parsed, plan: Plan, evaluator: Evaluator, options: Options
         plan=plan,
         evaluator=evaluator,
         options=dict(options.settings),
+        original=parsed.original,
     )
     rules = [rule(context) for rule in options.rules]
     try:
@@ -233,39 +261,292 @@ def unified_diff(result: FileResult) -> bytes:
 
 ProgressCallback = Callable[[str, int, int], None]
 
+# Below this many files to parse, starting worker processes costs more than it saves.
+POOL_THRESHOLD = 48
+
+
+@dataclass
+class _Input:
+    """One discovered Python file, read once."""
+
+    source: SourceFile
+    content: bytes | None
+    read_error: str = ""
+    generated: bool = False
+
+
+def _read(source: SourceFile, include_generated: bool) -> _Input:
+    try:
+        content = source.path.read_bytes()
+    except OSError as error:
+        return _Input(source, None, f"cannot read: {error.strerror or error}")
+    return _Input(source, content, generated=not include_generated and is_generated(content))
+
+
+class _Analysis:
+    """The analysis pass over the selected files: cache, worker pool or in-process."""
+
+    def __init__(self, inputs: list[_Input], options: Options, cache: Cache | None) -> None:
+        self.inputs = inputs
+        self.options = options
+        self.cache = cache
+        self.attributes = interesting_attributes(options.rules)
+        self.names = interesting_names(options.rules)
+        self.recorded = ",".join(sorted(self.attributes)) + "|" + ",".join(sorted(self.names))
+        self.facts: dict[int, FileFacts] = {}
+        self.errors: dict[int, tuple[str, int]] = {}
+        self.keys: dict[int, str] = {}
+        self.local: dict[int, Parsed] = {}  # parsed in this process (-j 1)
+
+    def key(self, index: int) -> str:
+        if index not in self.keys:
+            item = self.inputs[index]
+            assert item.content is not None
+            source = item.source
+            self.keys[index] = facts_key(
+                item.content, source.module, source.is_package, self.recorded
+            )
+        return self.keys[index]
+
+    def run(self, indices: list[int], pool: WorkerPool | None, progress: _Progress) -> None:
+        to_parse = []
+        for index in indices:
+            cached = self.cache.get_facts(self.key(index)) if self.cache else None
+            if cached is not None and "error" in cached:
+                self.errors[index] = (cached["error"], cached["line"])
+            elif cached is not None:
+                self.facts[index] = FileFacts.from_json(cached)
+            else:
+                to_parse.append(index)
+        progress.add("analysing", len(indices) - len(to_parse))
+        if pool is not None:
+            items = [(i, self.inputs[i].source, self.inputs[i].content or b"") for i in to_parse]
+            outcomes = pool.analyse(items, lambda n: progress.add("analysing", n))
+            for index, outcome in outcomes.items():
+                self._store(index, outcome.facts, outcome.error, outcome.error_line)
+            return
+        for index in to_parse:
+            item = self.inputs[index]
+            parsed = analyse_bytes(item.source, item.content or b"", self.attributes, self.names)
+            self.local[index] = parsed
+            self._store(index, parsed.facts, parsed.error, parsed.error_line)
+            progress.add("analysing", 1)
+
+    def _store(self, index: int, facts: FileFacts | None, error: str, line: int) -> None:
+        if facts is not None:
+            self.facts[index] = facts
+            if self.cache:
+                self.cache.put_facts(self.key(index), facts.to_json())
+        else:
+            self.errors[index] = (error, line)
+            if self.cache:
+                self.cache.put_facts(self.key(index), {"error": error, "line": line})
+
+
+class _Progress:
+    def __init__(self, callback: ProgressCallback | None, total: int) -> None:
+        self.callback = callback
+        self.total = total
+        self.done: dict[str, int] = {}
+
+    def add(self, stage: str, count: int) -> None:
+        if count and self.callback is not None:
+            self.done[stage] = self.done.get(stage, 0) + count
+            self.callback(stage, self.done[stage], self.total)
+
+
+def _filtered(sources: list[SourceFile], options: Options) -> list[SourceFile]:
+    if not options.include and not options.exclude:
+        return sources
+    root = options.config_root or Path.cwd()
+    include = pathspec.GitIgnoreSpec.from_lines(options.include) if options.include else None
+    exclude = pathspec.GitIgnoreSpec.from_lines(options.exclude)
+    kept = []
+    for source in sources:
+        try:
+            relative = source.path.relative_to(root).as_posix()
+        except ValueError:
+            relative = source.relative
+        if include is not None and not include.match_file(relative):
+            continue
+        if not exclude.match_file(relative):
+            kept.append(source)
+    return kept
+
 
 def run(
     paths: Sequence[Path], options: Options, progress: ProgressCallback | None = None
 ) -> RunReport:
     sources, others = discover(list(paths))
-    attributes = interesting_attributes(options.rules)
-    names = interesting_names(options.rules)
-    parsed_files: list[Parsed] = []
-    for number, source in enumerate(sources, 1):
-        parsed_files.append(analyse(source, attributes, names))
-        if progress:
-            progress("analysing", number, len(sources))
-    facts = [p.facts for p in parsed_files if p.facts is not None]
-    plan = solve(facts, seed_table(options.rules))
-    evaluator = Evaluator(plan.index)
-    report = RunReport()
-    for number, parsed in enumerate(parsed_files, 1):
-        result = transform(parsed, plan, evaluator, options)
-        result.target = parsed.source.path
-        result.relative = parsed.source.relative
-        report.files.append(result)
-        if progress:
-            progress("converting", number, len(parsed_files))
+    sources = _filtered(sources, options)
+    inputs = [_read(source, options.include_generated) for source in sources]
+    cache = Cache(options.cache_dir) if options.cache_dir is not None else None
+    tracker = _Progress(progress, len(inputs))
+    analysis = _Analysis(inputs, options, cache)
+    usable = [i for i, item in enumerate(inputs) if item.content is not None and not item.generated]
+    pattern = relevance_pattern(word for rule in options.rules for word in rule.triggers)
+    selected = {
+        i for i in usable if is_relevant(inputs[i].content or b"", inputs[i].source.module, pattern)
+    }
+    pool: WorkerPool | None = None
+    try:
+        if options.jobs > 1 and len(selected) >= POOL_THRESHOLD:
+            pool = WorkerPool(options.jobs, analysis.attributes, analysis.names)
+        plan = _solve_to_fixed_point(analysis, usable, selected, options, pool, tracker)
+        report = _transform_all(inputs, analysis, selected, plan, options, cache, pool, tracker)
+    finally:
+        if pool is not None:
+            pool.close()
     roots = [p.resolve() if p.is_dir() else p.resolve().parent for p in paths]
     project = ProjectContext(roots, sources, report, plan, dict(options.settings))
     for rule in options.rules:
         rule.finish(project)
+    skipped_generated = sum(item.generated for item in inputs)
+    if skipped_generated:
+        report.notes.append(
+            f"{skipped_generated} generated file(s) (@generated) left alone; "
+            "--include-generated converts them"
+        )
     if options.mode == "write":
         _write_in_place(report)
     elif options.mode == "out":
         assert options.out_dir is not None
         _write_copy(report, others, options.out_dir)
     return report
+
+
+def _solve_to_fixed_point(
+    analysis: _Analysis,
+    usable: list[int],
+    selected: set[int],
+    options: Options,
+    pool: WorkerPool | None,
+    progress: _Progress,
+) -> Plan:
+    """Analyse the relevant files, solve, pull in files that mention a marked name, repeat."""
+    seeds = seed_table(options.rules)
+    every_module = [item.source.module for item in analysis.inputs]
+    pending = sorted(selected)
+    identifier_sets: dict[int, frozenset[str]] = {}
+    while True:
+        analysis.run(pending, pool, progress)
+        files = [analysis.facts[i] for i in sorted(selected) if i in analysis.facts]
+        analysed = {facts.module for facts in files}
+        plan = solve(files, seeds, [m for m in every_module if m not in analysed])
+        marked = marked_names(plan, files)
+        pending = []
+        for index in usable:
+            if index in selected:
+                continue
+            if index not in identifier_sets:
+                identifier_sets[index] = identifiers(analysis.inputs[index].content or b"")
+            if not identifier_sets[index].isdisjoint(marked):
+                pending.append(index)
+        if not pending:
+            return plan
+        selected.update(pending)
+
+
+def _transform_all(
+    inputs: list[_Input],
+    analysis: _Analysis,
+    selected: set[int],
+    plan: Plan,
+    options: Options,
+    cache: Cache | None,
+    pool: WorkerPool | None,
+    progress: _Progress,
+) -> RunReport:
+    run_key = digest(
+        code_fingerprint(),
+        ",".join(rule.id for rule in options.rules),
+        json.dumps(options.settings, sort_keys=True, default=str),
+        options.formatter or "",
+        *(f"{inputs[i].source.display}={analysis.key(i)}" for i in sorted(selected)),
+    )
+    cached = cache.get_results(run_key) if cache else None
+    results: dict[int, FileResult] = {}
+    if isinstance(cached, dict):
+        results = cached
+        progress.add("converting", len(inputs))
+    else:
+        results = _transform_selected(inputs, analysis, selected, plan, options, pool, progress)
+        if options.formatter:
+            _format_changed(results, options.formatter)
+        if cache is not None:
+            cache.put_results(run_key, {i: _without_original(r) for i, r in results.items()})
+    report = RunReport()
+    for index, item in enumerate(inputs):
+        result = results.get(index)
+        if result is None:
+            status: Status = "skipped" if item.generated else "unchanged"
+            if item.content is None:
+                result = _failed(item.source.display, b"", item.read_error)
+            else:
+                result = FileResult(item.source.display, status, [], item.content)
+        result.original = item.content or b""
+        result.target = item.source.path
+        result.relative = item.source.relative
+        report.files.append(result)
+    return report
+
+
+def _transform_selected(
+    inputs: list[_Input],
+    analysis: _Analysis,
+    selected: set[int],
+    plan: Plan,
+    options: Options,
+    pool: WorkerPool | None,
+    progress: _Progress,
+) -> dict[int, FileResult]:
+    results: dict[int, FileResult] = {}
+    for index in selected:
+        if index in analysis.errors:
+            error, line = analysis.errors[index]
+            results[index] = _failed(inputs[index].source.display, b"", error, line)
+    todo = sorted(i for i in selected if i not in results)
+    progress.add("converting", len(inputs) - len(todo))
+    if pool is not None:
+        items = [(i, inputs[i].source, inputs[i].content or b"") for i in todo]
+        results.update(
+            pool.transform(plan, options, items, lambda n: progress.add("converting", n))
+        )
+        return results
+    evaluator = Evaluator(plan.index)
+    for index in todo:
+        parsed = analysis.local.pop(index, None)
+        if parsed is None:
+            item = inputs[index]
+            parsed = analyse_bytes(
+                item.source, item.content or b"", analysis.attributes, analysis.names
+            )
+        results[index] = transform(parsed, plan, evaluator, options)
+        progress.add("converting", 1)
+    return results
+
+
+def _without_original(result: FileResult) -> FileResult:
+    return dataclasses.replace(result, original=b"", target=None)
+
+
+def _format_changed(results: dict[int, FileResult], formatter: str) -> None:
+    for result in results.values():
+        if result.status != "changed" or result.converted is None:
+            continue
+        try:
+            result.converted = format_source(formatter, result.converted, result.path)
+        except FormatterError as error:
+            result.findings.append(
+                Finding(
+                    result.path,
+                    1,
+                    1,
+                    ENGINE_RULE,
+                    "warning",
+                    f"{formatter} could not format the converted file ({error}); left as is",
+                )
+            )
 
 
 def _write_in_place(report: RunReport) -> None:
@@ -315,3 +596,23 @@ def _write_copy(report: RunReport, others: list[tuple[Path, str]], out_dir: Path
             shutil.copy2(path, target)
         except OSError as error:
             report.notes.append(f"{relative}: not copied ({error.strerror or error})")
+
+
+def convert_module(
+    module: cst.Module,
+    filename: str,
+    module_name: str,
+    is_package: bool,
+    rules: Sequence[type[Rule]],
+) -> tuple[cst.Module, list[Finding]]:
+    """One file on its own (for LibCST's codemod runner): analysis, solve and transform."""
+    attributes, names = interesting_attributes(rules), interesting_names(rules)
+    source = SourceFile(Path(filename), filename, filename, module_name, is_package)
+    parsed = Parsed(source, module.bytes, module=module)
+    parsed.model = build_model(module, module_name, is_package, attributes, names)
+    parsed.facts = extract_facts(parsed.model)
+    plan = solve([parsed.facts], seed_table(rules))
+    result = transform(parsed, plan, Evaluator(plan.index), Options(mode="check", rules=rules))
+    if result.converted is None:
+        return module, result.findings
+    return cst.parse_module(result.converted), result.findings

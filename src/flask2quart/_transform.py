@@ -55,6 +55,8 @@ class FileContext:
     eager_genexps: set[cst.GeneratorExp] = field(default_factory=set)
     # plain data a rule wants its finish() to see (picklable: workers may produce it)
     data: dict[str, Any] = field(default_factory=dict)
+    original: bytes | None = None
+    _callees: dict[cst.Call, Type] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ reporting
 
@@ -66,10 +68,24 @@ class FileContext:
     # ------------------------------------------------------------------ questions
 
     def callee(self, call: cst.Call) -> Type:
+        cached = self._callees.get(call)
+        if cached is not None:
+            return cached
         site = self.model.calls.get(call)
         if site is None:
             return catalogue.UNKNOWN_TYPE
-        return self.evaluator.evaluate(self.model.ref_of(call.func, site.scope))
+        result = self.evaluator.evaluate(self.model.ref_of(call.func, site.scope))
+        self._callees[call] = result
+        return result
+
+    @property
+    def source_text(self) -> str:
+        """The file's original text (decoded with its own encoding)."""
+        return (
+            self.model.module.code
+            if self.original is None
+            else self.original.decode(self.model.module.encoding, errors="replace")
+        )
 
     def callee_name(self, call: cst.Call) -> str | None:
         return self.evaluator.key_of(self.callee(call))
@@ -117,17 +133,33 @@ class FileContext:
 Hook = Callable[..., Any]
 
 
+# (visit hooks, leave hooks) by node class name, per tuple of rule classes: computed once.
+_HOOK_NAMES: dict[tuple[type[Rule], ...], tuple[dict[str, list[str]], dict[str, list[str]]]] = {}
+
+
+def _hook_names(
+    classes: tuple[type[Rule], ...],
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    cached = _HOOK_NAMES.get(classes)
+    if cached is None:
+        visit: dict[str, list[str]] = {}
+        leave: dict[str, list[str]] = {}
+        for index, rule in enumerate(classes):
+            for attr in dir(rule):
+                kind, _, node = attr.partition("_")
+                if node and "_" not in node and kind in ("visit", "leave"):
+                    table = visit if kind == "visit" else leave
+                    table.setdefault(node, []).append(f"{index}:{attr}")
+        cached = _HOOK_NAMES[classes] = (visit, leave)
+    return cached
+
+
 class BatchedTransformer(cst.CSTTransformer):
     def __init__(self, rules: Sequence[Rule]) -> None:
         super().__init__()
-        self._visit: dict[str, list[Hook]] = {}
-        self._leave: dict[str, list[Hook]] = {}
-        for rule in rules:
-            for attr in dir(type(rule)):
-                if attr.startswith("visit_") and "_" not in attr[len("visit_") :]:
-                    self._visit.setdefault(attr[len("visit_") :], []).append(getattr(rule, attr))
-                elif attr.startswith("leave_") and "_" not in attr[len("leave_") :]:
-                    self._leave.setdefault(attr[len("leave_") :], []).append(getattr(rule, attr))
+        visit, leave = _hook_names(tuple(type(rule) for rule in rules))
+        self._visit = {node: _bind(rules, names) for node, names in visit.items()}
+        self._leave = {node: _bind(rules, names) for node, names in leave.items()}
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         for hook in self._visit.get(type(node).__name__, ()):
@@ -143,16 +175,28 @@ class BatchedTransformer(cst.CSTTransformer):
         return _parenthesize_awaited_primary(result)
 
 
+def _bind(rules: Sequence[Rule], names: list[str]) -> list[Hook]:
+    hooks = []
+    for name in names:
+        index, _, attr = name.partition(":")
+        hooks.append(getattr(rules[int(index)], attr))
+    return hooks
+
+
+_PRIMARY_VALUE = (cst.Attribute, cst.Subscript)
+
+
 def _parenthesize_awaited_primary(node: cst.CSTNode) -> cst.CSTNode:
-    if isinstance(node, cst.Attribute | cst.Subscript) and _bare_await(node.value):
-        return node.with_changes(value=_wrap(node.value))
-    if isinstance(node, cst.Call) and _bare_await(node.func):
-        return node.with_changes(func=_wrap(node.func))
+    kind = type(node)
+    if kind in _PRIMARY_VALUE and _bare_await(node.value):  # type: ignore[attr-defined]
+        return node.with_changes(value=_wrap(node.value))  # type: ignore[attr-defined]
+    if kind is cst.Call and _bare_await(node.func):  # type: ignore[attr-defined]
+        return node.with_changes(func=_wrap(node.func))  # type: ignore[attr-defined]
     return node
 
 
 def _bare_await(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Await) and not node.lpar
+    return type(node) is cst.Await and not node.lpar
 
 
 def _wrap(node: cst.BaseExpression) -> cst.BaseExpression:

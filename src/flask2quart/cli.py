@@ -15,12 +15,16 @@ Exit codes of ``flask2quart migrate``:
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import click
 
 from flask2quart import __version__
+from flask2quart._config import Config, ConfigError, load_config
+from flask2quart._format import FormatterError, check_available
+from flask2quart._progress import progress_display
 from flask2quart._report import RunReport
 from flask2quart._runner import Mode, Options, run, unified_diff
 from flask2quart.codemods import RULES, UnknownRuleError, select_rules
@@ -65,6 +69,20 @@ def main() -> None:
     """Migrate Flask applications to Quart, and verify the result under load."""
 
 
+def _ids(cli: tuple[str, ...], config: Config, key: str) -> list[str]:
+    return _split_ids(cli) if cli else [str(i).upper() for i in config.migrate.get(key, [])]
+
+
+def _setting(cli: object, config: Config, key: str, default: object) -> object:
+    return cli if cli is not None else config.migrate.get(key, default)
+
+
+def _int(cli: int | None, config: Config, key: str, default: int) -> int:
+    value = _setting(cli, config, key, default)
+    assert isinstance(value, int)  # load_config checked the type
+    return value
+
+
 @main.command("migrate")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option(
@@ -83,6 +101,11 @@ def main() -> None:
     "--check", is_flag=True, help="Write nothing; list the files that would change. Exit 1 if any."
 )
 @click.option(
+    "--plan",
+    is_flag=True,
+    help="Write nothing; print only the Flask extensions imported, each with its verdict.",
+)
+@click.option(
     "--only",
     multiple=True,
     metavar="IDS",
@@ -95,9 +118,10 @@ def main() -> None:
     help="Do not run these rules (nor the rules that require them).",
 )
 @click.option(
-    "--plan",
-    is_flag=True,
-    help="Write nothing; print only the Flask extensions imported, each with its verdict.",
+    "--enable",
+    multiple=True,
+    metavar="IDS",
+    help="Also run these opt-in rules (see --list-rules).",
 )
 @click.option("--list-rules", is_flag=True, help="List the rules with their ids and exit.")
 @click.option(
@@ -109,43 +133,78 @@ def main() -> None:
 @click.option(
     "--http-transport",
     type=click.Choice(["aiohttp", "httpcore", "httpx2"]),
-    default="aiohttp",
-    show_default=True,
-    help="What converted requests calls run on: httpx over aiohttp, plain httpx, or httpx2.",
+    default=None,
+    help="What converted requests calls run on: httpx over aiohttp (default), plain httpx, or "
+    "httpx2.",
 )
 @click.option(
-    "--gather",
-    is_flag=True,
+    "--gather/--no-gather",
+    default=None,
     help="Turn loops that await one call per item into asyncio.gather (runs them concurrently).",
 )
 @click.option(
     "--gather-limit",
     type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="With --gather: at most this many calls at once (0: no limit).",
+    default=None,
+    help="With --gather: at most this many calls at once (default 0: no limit).",
 )
 @click.option(
-    "--wrap-blocking",
-    is_flag=True,
+    "--wrap-blocking/--no-wrap-blocking",
+    default=None,
     help="Wrap blocking calls left in async code in Quart's run_sync.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: the number of CPUs; small runs stay in one process).",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to cache analysis facts and results (default: .flask2quart_cache).",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+@click.option(
+    "--format",
+    "formatter",
+    type=click.Choice(["ruff", "black"]),
+    default=None,
+    help="Run this formatter over the files the migration changes (only those).",
+)
+@click.option(
+    "--include-generated/--exclude-generated",
+    default=None,
+    help="Also convert files marked @generated (skipped by default).",
 )
 def migrate_command(
     paths: tuple[Path, ...],
     out_dir: Path | None,
     show_diff: bool,
     check: bool,
+    plan: bool,
     only: tuple[str, ...],
     skip: tuple[str, ...],
-    plan: bool,
+    enable: tuple[str, ...],
     list_rules: bool,
     report_path: Path | None,
-    http_transport: str,
-    gather: bool,
-    gather_limit: int,
-    wrap_blocking: bool,
+    http_transport: str | None,
+    gather: bool | None,
+    gather_limit: int | None,
+    wrap_blocking: bool | None,
+    jobs: int | None,
+    cache_dir: Path | None,
+    no_cache: bool,
+    formatter: str | None,
+    include_generated: bool | None,
 ) -> None:
-    """Rewrite the Flask code under PATHS for Quart (in place unless --out/--diff/--check)."""
+    """Rewrite the Flask code under PATHS for Quart (in place unless --out/--diff/--check).
+
+    Settings come from the flags, else from [tool.flask2quart] in the nearest pyproject.toml,
+    else the defaults.
+    """
     if list_rules:
         _list_rules()
         return
@@ -154,28 +213,56 @@ def migrate_command(
     if sum(bool(x) for x in (out_dir, show_diff, check, plan)) > 1:
         raise click.UsageError("--out, --diff, --check and --plan cannot be combined")
     try:
-        rules, notes = select_rules(_split_ids(only), _split_ids(skip))
-    except UnknownRuleError as error:
-        raise click.BadParameter(
-            f"unknown rule id {error.args[0]} (see --list-rules)", param_hint="--only/--skip"
-        ) from None
+        config = load_config(list(paths))
+    except ConfigError as error:
+        raise click.UsageError(str(error)) from None
+    only_ids, skip_ids = _ids(only, config, "only"), _ids(skip, config, "skip")
+    enable_ids = _ids(enable, config, "enable")
     if plan:
         # the inventory is the extension-inventory rule's output: never leave it out here
-        only_ids = _split_ids(only)
-        skip_ids = [rule_id for rule_id in _split_ids(skip) if rule_id != INVENTORY_RULE]
-        rules, notes = select_rules([*only_ids, INVENTORY_RULE] if only_ids else [], skip_ids)
+        only_ids = [*only_ids, INVENTORY_RULE] if only_ids else []
+        skip_ids = [rule_id for rule_id in skip_ids if rule_id != INVENTORY_RULE]
+    try:
+        rules, notes = select_rules(only_ids, skip_ids, enable_ids)
+    except UnknownRuleError as error:
+        raise click.BadParameter(
+            f"unknown rule id {error.args[0]} (see --list-rules)",
+            param_hint="--only/--skip/--enable",
+        ) from None
+    formatter = str(_setting(formatter, config, "format", "")) or None
+    if formatter is not None:
+        try:
+            check_available(formatter)
+        except FormatterError as error:
+            raise click.UsageError(str(error)) from None
     mode: Mode = (
         "out" if out_dir else "diff" if show_diff else "check" if check or plan else "write"
     )
     settings: dict[str, object] = {
-        "http_transport": http_transport,
-        "gather": gather,
-        "gather_limit": gather_limit,
-        "wrap_blocking": wrap_blocking,
+        "http_transport": _setting(http_transport, config, "http-transport", "aiohttp"),
+        "gather": _setting(gather, config, "gather", False),
+        "gather_limit": _int(gather_limit, config, "gather-limit", 0),
+        "wrap_blocking": _setting(wrap_blocking, config, "wrap-blocking", False),
     }
-    options = Options(mode=mode, out_dir=out_dir, rules=rules, settings=settings)
+    use_cache = not no_cache and bool(config.migrate.get("cache", True))
+    default_cache = os.environ.get("FLASK2QUART_CACHE_DIR", ".flask2quart_cache")
+    cache_location = _setting(cache_dir, config, "cache-dir", default_cache)
+    options = Options(
+        mode=mode,
+        out_dir=out_dir,
+        rules=rules,
+        settings=settings,
+        jobs=_int(jobs, config, "jobs", os.cpu_count() or 1),
+        cache_dir=Path(str(cache_location)) if use_cache else None,
+        include_generated=bool(_setting(include_generated, config, "include-generated", False)),
+        formatter=formatter,
+        include=[str(p) for p in config.migrate.get("include", [])],
+        exclude=[str(p) for p in config.migrate.get("exclude", [])],
+        config_root=config.root,
+    )
     try:
-        report = run(list(paths), options)
+        with progress_display(enabled=not plan) as progress:
+            report = run(list(paths), options, progress)
     except KeyboardInterrupt:
         click.echo("interrupted: every file is either untouched or fully converted", err=True)
         sys.exit(EXIT_INTERRUPTED)

@@ -120,6 +120,7 @@ VALUES: dict[str, Type] = {
     "flask_sqlalchemy.SQLAlchemy": ("cls", "flask_sqlalchemy.SQLAlchemy"),
     "flask_wtf.FlaskForm": ("cls", "flask_wtf.FlaskForm"),
     "flask_wtf.csrf.CSRFProtect": ("cls", "flask_wtf.csrf.CSRFProtect"),
+    "flask_limiter.Limiter": ("cls", "flask_limiter.Limiter"),
     "flask.request": _obj("flask.Request"),
     "flask.current_app": _obj("flask.Flask"),
     "flask.session": _obj("flask.Session"),
@@ -134,6 +135,7 @@ EXTERNAL_PACKAGES = (
     "httpx.",
     "unittest.",
     "flask_wtf.",
+    "flask_limiter.",
     "responses.",
     "requests_mock.",
 )

@@ -35,6 +35,17 @@ _COMMON_METHOD_NAMES = frozenset(
 
 Reason = tuple[str, str]
 
+# How a call site that cannot await reads in a report: "it is called <phrase> in <where>".
+_CONTEXT_PHRASES = {
+    "lambda": "from a lambda",
+    "genexp-opaque": "from a generator expression",
+    "decorator": "in a decorator expression",
+    "default": "in a default argument",
+    "annotation": "in an annotation",
+    "module": "at import time",
+    "class": "in a class body",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class SeedTable:
@@ -136,10 +147,12 @@ class Plan:
 
 
 class _Solver:
-    def __init__(self, files: list[FileFacts], seeds: SeedTable) -> None:
+    def __init__(
+        self, files: list[FileFacts], seeds: SeedTable, other_modules: Iterable[str] = ()
+    ) -> None:
         self.files = sorted(files, key=lambda f: f.module)
         self.seeds = seeds
-        self.index = ProgramIndex.build(self.files)
+        self.index = ProgramIndex.build(self.files, other_modules)
         self.ev = Evaluator(self.index)
         self.plan = Plan(self.index, seeds)
         self.functions: dict[str, FunctionFacts] = {}
@@ -486,7 +499,8 @@ class _Solver:
             for caller, context in callers:
                 if context not in AWAITABLE_CONTEXTS:
                     where = caller or "module level"
-                    plan.blocked.setdefault(callee, ("context", f"{context} in {where}"))
+                    phrase = _CONTEXT_PHRASES.get(context, context)
+                    plan.blocked.setdefault(callee, ("context", f"{phrase} in {where}"))
         pending = sorted(plan.blocked)
         while pending:
             caller = pending.pop()
@@ -587,8 +601,8 @@ def _ref_text(ref: Ref | None) -> str:
     return "?"
 
 
-def solve(files: list[FileFacts], seeds: SeedTable) -> Plan:
-    plan = _Solver(files, seeds).solve()
+def solve(files: list[FileFacts], seeds: SeedTable, other_modules: Iterable[str] = ()) -> Plan:
+    plan = _Solver(files, seeds, other_modules).solve()
     kept = _groups_kept_sync(plan, seeds)
     if not kept:
         return plan
@@ -599,7 +613,7 @@ def solve(files: list[FileFacts], seeds: SeedTable) -> Plan:
         calls={k: v for k, v in seeds.calls.items() if k not in dropped},
         attributes={k: v for k, v in seeds.attributes.items() if k not in dropped},
     )
-    plan = _Solver(files, narrowed).solve()
+    plan = _Solver(files, narrowed, other_modules).solve()
     plan.sync_optional_keys |= dropped
     plan.seeds = seeds
     return plan

@@ -9,6 +9,7 @@ the Flask/Werkzeug catalogue. Anything else is unknown, and unknown never trigge
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask2quart.analysis import catalogue
@@ -56,8 +57,13 @@ class ProgramIndex:
     call_arguments: dict[str, list[CallArguments]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, files: list[FileFacts]) -> ProgramIndex:
+    def build(cls, files: list[FileFacts], other_modules: Iterable[str] = ()) -> ProgramIndex:
+        """``other_modules``: modules of the program that were not analysed (the pre-filter
+        found nothing in them): known to exist, with nothing known about their names."""
         index = cls()
+        for module in other_modules:
+            index.modules.add(module)
+            index.bindings.setdefault(module, {})
         for facts in files:
             index.modules.add(facts.module)
             index.bindings[facts.module] = facts.bindings

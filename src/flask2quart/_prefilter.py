@@ -1,0 +1,64 @@
+"""Decide cheaply which files need LibCST at all.
+
+Most of a real tree mentions neither Flask nor requests nor any of the app's functions that
+become async; such a file can neither be converted nor change a conversion. A text search costs
+microseconds where a LibCST parse costs milliseconds, so:
+
+1. a file is *relevant* when its text mentions a package the rules know (Flask, Quart, requests,
+   Werkzeug, sqlite3, pytest...) or when pytest would collect it (``test_*.py``, ``conftest.py``);
+2. relevant files are analysed and the program solved;
+3. every name that now matters — a function that became async or keeps a blocking call, a class
+   with such a method, and any module-level alias of those (re-exports) — is *marked*, and an
+   irrelevant file that mentions a marked name becomes relevant; 2-3 repeat until no file is
+   added (at most as many rounds as there are files; in practice one or two).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from flask2quart.analysis.facts import FileFacts, is_test_module_name
+from flask2quart.analysis.solve import Plan
+from flask2quart.analysis.types import Evaluator
+
+BASE_WORDS = (
+    "flask quart requests werkzeug httpx sqlite3 pytest unittest responses requests_mock respx "
+    "click"
+).split()
+_IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+GENERATED = re.compile(rb"@generated\b")
+
+
+def relevance_pattern(extra_words: Iterable[str] = ()) -> re.Pattern[bytes]:
+    words = sorted({*BASE_WORDS, *extra_words})
+    return re.compile(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in words) + rb")")
+
+
+def is_relevant(source: bytes, module: str, pattern: re.Pattern[bytes]) -> bool:
+    return is_test_module_name(module) or pattern.search(source) is not None
+
+
+def is_generated(source: bytes) -> bool:
+    return GENERATED.search(source[:4096]) is not None
+
+
+def identifiers(source: bytes) -> frozenset[str]:
+    return frozenset(match.decode("ascii") for match in _IDENTIFIER.findall(source))
+
+
+def marked_names(plan: Plan, files: list[FileFacts]) -> set[str]:
+    """Names an irrelevant file must not mention without being analysed too."""
+    important = set(plan.async_functions) | set(plan.optional_blocked)
+    important |= {plan.call_targets.get(fqn, fqn) for fqn in list(important)}
+    names = {fqn.rsplit(".", 1)[-1] for fqn in important}
+    names |= {fqn.rsplit(".", 2)[-2] for fqn in important if fqn.count(".") >= 2}
+    evaluator = Evaluator(plan.index)
+    for facts in files:
+        for name in facts.bindings:
+            value = evaluator.evaluate(("g", f"{facts.module}.{name}"))
+            if (value[0] in ("fn", "cls") and str(value[1]) in important) or (
+                value[0] == "ext" and str(value[1]) in plan.seeds.calls
+            ):
+                names.add(name)
+    return names
