@@ -38,11 +38,14 @@ from .httpx_exceptions import HttpxExceptions
 from .httpx_response_attributes import HttpxResponseAttributes
 from .make_async import MakeAsync
 from .open_resource import OpenResource
+from .patched_http_calls import PatchedHttpCalls
 from .prefixed_env import PrefixedEnv
 from .project_dependencies import ProjectDependencies
 from .quart_config_defaults import QuartConfigDefaults
 from .rename_flask_imports import RenameFlaskImports
+from .requests_mock_to_respx import RequestsMockToRespx
 from .requests_to_httpx import RequestsToHttpx
+from .responses_to_respx import ResponsesToRespx
 from .serving_hooks_in_tests import ServingHooksInTests
 from .shared_http_client import SharedHttpClient
 from .sqlite_thread_affinity import SqliteThreadAffinity
@@ -84,6 +87,11 @@ RULES: tuple[type[Rule], ...] = (
     HttpxResponseAttributes,
     HttpxExceptions,
     SharedHttpClient,
+    # mocks of the requests calls -> mocks of the httpx calls (after F2Q203 renamed the
+    # exception classes they raise)
+    PatchedHttpCalls,
+    ResponsesToRespx,
+    RequestsMockToRespx,
     # Rules that insert ``await``.
     AsyncViewDecorators,
     AwaitQuartApis,

@@ -23,7 +23,7 @@ exceptions are ``OSError`` subclasses, httpx's are not.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import ClassVar
 
 import libcst as cst
@@ -343,25 +343,7 @@ class RequestsToHttpx(Rule):
         return result
 
     def _timeout(self, value: cst.BaseExpression) -> cst.BaseExpression:
-        if isinstance(value, cst.Name) and value.value == "None":
-            return value
-        httpx = self._httpx()
-        if isinstance(value, cst.Integer | cst.Float):
-            return cst.parse_expression(
-                f"{httpx}.Timeout(None, connect={value.value}, read={value.value})"
-            )
-        if (
-            isinstance(value, cst.Tuple)
-            and len(value.elements) == 2
-            and all(isinstance(e.value, cst.Integer | cst.Float) for e in value.elements)
-        ):
-            connect, read = (e.value for e in value.elements)
-            assert isinstance(connect, cst.Integer | cst.Float)
-            assert isinstance(read, cst.Integer | cst.Float)
-            return cst.parse_expression(
-                f"{httpx}.Timeout(None, connect={connect.value}, read={read.value})"
-            )
-        return cst.Call(func=cst.Name(self._helper("requests_timeout")), args=[cst.Arg(value)])
+        return timeout_expression(value, self._httpx(), self._helper)
 
     def _check_params(
         self, original: cst.Call, args: list[cst.Arg], params: cst.Arg, name: str
@@ -471,6 +453,31 @@ def requests_fully_converted(plan: Plan) -> bool:
     converted = any(key.startswith("requests.") for key in plan.converted_optional_keys)
     kept = any(key.startswith("requests.") for key in plan.sync_optional_keys)
     return converted and not kept
+
+
+def timeout_expression(
+    value: cst.BaseExpression, httpx: str, helper: Callable[[str], str]
+) -> cst.BaseExpression:
+    """requests' ``timeout=`` value as httpx's: connect and read limits only. ``helper(name)``
+    gives the local name of a function of the generated http_client module."""
+    if isinstance(value, cst.Name) and value.value == "None":
+        return value
+    if isinstance(value, cst.Integer | cst.Float):
+        return cst.parse_expression(
+            f"{httpx}.Timeout(None, connect={value.value}, read={value.value})"
+        )
+    if (
+        isinstance(value, cst.Tuple)
+        and len(value.elements) == 2
+        and all(isinstance(e.value, cst.Integer | cst.Float) for e in value.elements)
+    ):
+        connect, read = (e.value for e in value.elements)
+        assert isinstance(connect, cst.Integer | cst.Float)
+        assert isinstance(read, cst.Integer | cst.Float)
+        return cst.parse_expression(
+            f"{httpx}.Timeout(None, connect={connect.value}, read={read.value})"
+        )
+    return cst.Call(func=cst.Name(helper("requests_timeout")), args=[cst.Arg(value)])
 
 
 def _keyword_args(args: Sequence[cst.Arg], positional: Sequence[str]) -> list[cst.Arg] | None:

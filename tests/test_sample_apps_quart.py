@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests._sample_suites import SAMPLE_APPS, SUITE_TIMEOUT_SECONDS, run_app_suite, tree_files
 from tests.test_sample_apps_flask import EXPECTED_TESTS
 
@@ -102,6 +104,53 @@ def test_converted_extensions_app_suite_passes_on_quart(tmp_path: Path) -> None:
     result = run_app_suite(converted, "-rf", "-W", "error::RuntimeWarning")
     assert result.returncode == 0, result.output
     assert result.outcomes == {"passed": EXPECTED_TESTS["extapp"]}, result.output
+
+    again = subprocess.run(
+        [sys.executable, "-m", "flask2quart", "migrate", str(converted), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=SUITE_TIMEOUT_SECONDS,
+        check=False,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+@pytest.mark.parametrize("transport", ["aiohttp", "httpcore"])
+def test_converted_forecast_suite_passes_with_its_mocks_converted(
+    tmp_path: Path, transport: str
+) -> None:
+    """The weather app's suite mocks requests with responses, requests_mock and unittest.mock:
+    converted, every mock intercepts the httpx calls instead (F2Q309-F2Q311), whatever the
+    transport of the generated client, and every test passes as on Flask."""
+    source = SAMPLE_APPS / "forecast"
+    before = tree_files(source)
+    converted = tmp_path / "forecast"
+    completed = subprocess.run(
+        [
+            *(sys.executable, "-m", "flask2quart", "migrate", str(source)),
+            *("--out", str(converted), "--http-transport", transport),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=SUITE_TIMEOUT_SECONDS,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert tree_files(source) == before
+    report = completed.stderr
+    assert " error " not in report and " error:" not in report, report
+
+    tests = {path.name: path.read_text() for path in (converted / "tests").glob("test_*.py")}
+    assert not any("import responses" in text for text in tests.values())
+    assert not any("import requests_mock" in text for text in tests.values())
+    assert '@respx.mock(using="httpx"' in tests["test_with_responses.py"]
+    assert '@pytest.mark.respx(using="httpx"' in tests["test_with_requests_mock.py"]
+    assert 'mock.patch("httpx.AsyncClient.get"' in tests["test_with_patch.py"]
+    assert "respx" in (converted / "requirements.txt").read_text()
+
+    result = run_app_suite(converted, "-rf", "-W", "error::RuntimeWarning")
+    assert result.returncode == 0, result.output
+    assert result.outcomes == {"passed": EXPECTED_TESTS["forecast"]}, result.output
 
     again = subprocess.run(
         [sys.executable, "-m", "flask2quart", "migrate", str(converted), "--check"],

@@ -59,6 +59,10 @@ _RENAMED: dict[str, str] = {
     "requests.sessions.Session": "requests.Session",
     "requests.sessions.session": "requests.session",
     "requests.models.Response": "requests.Response",
+    # the mocking libraries of requests (F2Q310, F2Q311 convert them to respx)
+    "requests_mock.mocker.Mocker": "requests_mock.Mocker",
+    "requests_mock.mock": "requests_mock.Mocker",
+    "requests_mock.mocker.mock": "requests_mock.Mocker",
     # Flask extensions the extension rules (F2Q4xx) convert, and what they convert them to
     "flask_sqlalchemy.extension.SQLAlchemy": "flask_sqlalchemy.SQLAlchemy",
     "flask_wtf.Form": "flask_wtf.FlaskForm",
@@ -111,6 +115,8 @@ VALUES: dict[str, Type] = {
     "werkzeug.FileStorage": ("cls", "werkzeug.FileStorage"),
     "unittest.TestCase": ("cls", "unittest.TestCase"),
     "requests.Session": ("cls", "requests.Session"),
+    "responses.RequestsMock": ("cls", "responses.RequestsMock"),
+    "requests_mock.Mocker": ("cls", "requests_mock.Mocker"),
     "flask_sqlalchemy.SQLAlchemy": ("cls", "flask_sqlalchemy.SQLAlchemy"),
     "flask_wtf.FlaskForm": ("cls", "flask_wtf.FlaskForm"),
     "flask_wtf.csrf.CSRFProtect": ("cls", "flask_wtf.csrf.CSRFProtect"),
@@ -130,6 +136,8 @@ EXTERNAL_PACKAGES = (
     "unittest.",
     "flask_wtf.",
     "flask_limiter.",
+    "responses.",
+    "requests_mock.",
 )
 
 # Base classes of external classes (for method lookup through user subclasses).
@@ -207,6 +215,8 @@ ENTERS: dict[str, Type] = {
     "requests.Session": _obj("requests.Session"),
     "requests.Response": _obj("requests.Response"),
     "flask.testing.TestApp": _obj("flask.testing.TestApp"),
+    "responses.RequestsMock": _obj("responses.RequestsMock"),
+    "requests_mock.Mocker": _obj("requests_mock.Mocker"),
 }
 
 
