@@ -27,6 +27,7 @@ from flask2quart._rules import Rule
 from flask2quart._transform import FileContext
 from flask2quart.analysis.model import Site
 
+from ._args import add_keyword, drop_keywords, keyword, positional
 from ._http_helper import client_module
 from .requests_to_httpx import functions_with_converted_http, requests_fully_converted
 
@@ -68,6 +69,7 @@ class HttpxExceptions(Rule):
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         self.tuple_ok: set[cst.CSTNode] = set()
+        self.raised: set[cst.Call] = set()
         self.all_converted = requests_fully_converted(context.plan)
         self.http_functions = functions_with_converted_http(context)
 
@@ -79,6 +81,11 @@ class HttpxExceptions(Rule):
         self.tuple_ok.add(node.type)
         if isinstance(node.type, cst.Tuple):
             self.tuple_ok.update(e.value for e in node.type.elements)
+
+    def visit_Raise(self, node: cst.Raise) -> None:
+        # only raised instances are constructed here; mock rules (F2Q309-F2Q311) own the others
+        if isinstance(node.exc, cst.Call):
+            self.raised.add(node.exc)
 
     def visit_Call(self, node: cst.Call) -> None:
         if (
@@ -144,6 +151,49 @@ class HttpxExceptions(Rule):
             return cst.Attribute(cst.Name(self.context.module_for("json")), cst.Name(target[5:]))
         httpx = client_module(str(self.context.options.get("http_transport", "aiohttp")))
         return cst.Attribute(cst.Name(self.context.module_for(httpx)), cst.Name(target))
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        """``raise requests.ReadTimeout()``: httpx exceptions need a message (and, for
+        ``HTTPStatusError``, the request and response), or constructing them is a TypeError."""
+        site = self.context.model.calls.get(original_node)
+        if site is None or not isinstance(updated_node, cst.Call):
+            return updated_node
+        if original_node not in self.raised or updated_node.func is original_node.func:
+            return updated_node  # the class was not rewritten here
+        name = self._requests_class(original_node.func, site)
+        if name is None or name == "JSONDecodeError":
+            return updated_node
+        call = updated_node
+        if not positional(call):
+            message = cst.Arg(cst.SimpleString(f'"{name}"'))
+            if call.args:
+                message = message.with_changes(
+                    comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+                )
+            call = call.with_changes(args=[message, *call.args])
+        response = keyword(call, "response")
+        if MAPPING[name][0] == "HTTPStatusError":
+            if response is not None and keyword(call, "request") is None:
+                request = cst.Attribute(response.value, cst.Name("request"))
+                call = add_keyword(call, "request", request)
+            if response is None:
+                self.context.report(
+                    original_node,
+                    self.id,
+                    "error",
+                    "httpx.HTTPStatusError needs request= and response=",
+                    "pass the httpx response: HTTPStatusError(message, request=r.request, "
+                    "response=r)",
+                )
+        elif response is not None:
+            call = drop_keywords(call, ["response"])
+            self.context.report(
+                original_node,
+                self.id,
+                "warning",
+                f"httpx's {MAPPING[name][0]} has no response; it was dropped",
+            )
+        return call
 
     def leave_ExceptHandler(
         self, original_node: cst.ExceptHandler, updated_node: cst.ExceptHandler
