@@ -2,22 +2,72 @@
 
 Flask runs every command of ``app.cli`` inside an app context; Quart's ``AppGroup.command``
 defaults to ``with_appcontext=False`` and its ``QuartGroup`` pushes none (spec §1.13), so a
-command that touches ``current_app`` or ``g`` fails with "Not within an app context". Commands
-declared with ``@app.cli.command(...)`` get ``with_appcontext=True``; ``click`` commands
-registered with ``app.cli.add_command(...)`` get ``@with_appcontext`` from ``quart.cli``. Both
-run the command inside ``asyncio.run``, so a command that itself calls ``asyncio.run`` is
-reported instead.
+command that touches ``current_app`` or ``g`` fails with "Not within an app context". Quart's
+own ``quart.cli.with_appcontext`` has a flaw of its own: it turns any ``RuntimeError`` without
+arguments — ``click.Abort``, which ``click.confirm(..., abort=True)`` raises — into an
+``IndexError``. So the migration generates a ``cli_context`` module (next to the app, like the
+HTTP client) whose ``with_appcontext`` runs the command inside ``asyncio.run`` in an app context
+and lets click handle what the command raises; and
+
+* ``@app.cli.command(...)`` (and ``.group``) commands get ``@with_appcontext`` below it;
+* ``click`` commands registered with ``app.cli.add_command(...)`` get it too;
+* ``from flask.cli import with_appcontext`` imports the generated one instead.
+
+A command that calls ``asyncio.run`` itself cannot run inside another one: it is reported and
+left without the context.
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import libcst as cst
 
+from flask2quart._project import ProjectContext
 from flask2quart._rules import Rule
+from flask2quart._transform import FileContext, ImportRequest
 
-from ._args import add_keyword, keyword
+from ._args import keyword
+from ._generated import MARKER, generated_module, write_generated
 
 _APP_GROUP_METHODS = ("command", "group")
+LEAF = "cli_context"
+DECORATOR = "with_appcontext"
+_USES = "F2Q112.uses_cli_context"
+
+SOURCE = f'''{MARKER} (`migrate`): Flask's app context for click commands.
+"""``@with_appcontext`` for click commands on Quart, as Flask gives them.
+
+Quart's ``quart.cli.with_appcontext`` reads ``error.args[0]`` of any ``RuntimeError`` the
+command raises, so a ``click.Abort`` (``click.confirm(..., abort=True)``) becomes an
+``IndexError`` there. This one runs the command in the app context and lets click handle
+whatever the command raises.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import click
+from quart.cli import ScriptInfo
+
+
+def {DECORATOR}(command: Callable[..., Any]) -> Callable[..., Any]:
+    @click.pass_context
+    def decorator(context: click.Context, /, *args: Any, **kwargs: Any) -> Any:
+        app = context.ensure_object(ScriptInfo).load_app()
+
+        async def run() -> Any:
+            async with app.app_context():
+                return context.invoke(command, *args, **kwargs)
+
+        return asyncio.run(run())
+
+    return functools.update_wrapper(decorator, command)
+'''
 
 
 def _is_app_cli_decorator(expr: cst.BaseExpression) -> bool:
@@ -40,10 +90,53 @@ def _registered_with_app_cli(consumers: set[str]) -> bool:
     )
 
 
+def _dotted(node: cst.BaseExpression | None) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
 class CliAppContext(Rule):
     id = "F2Q112"
     name = "cli-app-context"
-    summary = "app.cli commands keep Flask's app context: with_appcontext=True / @with_appcontext"
+    summary = "app.cli commands keep Flask's app context: a generated @with_appcontext"
+
+    names: ClassVar[frozenset[str]] = frozenset({DECORATOR})
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        index = context.plan.index
+        self.module = generated_module(index.modules, index.functions, LEAF, DECORATOR)
+
+    def _decorator(self) -> cst.Decorator:
+        self.context.data[_USES] = True
+        request = ImportRequest(self.module, DECORATOR)
+        if request not in self.context.imports:
+            self.context.imports.append(request)
+        return cst.Decorator(cst.Name(DECORATOR))
+
+    def leave_ImportFrom(
+        self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
+    ) -> cst.ImportFrom | cst.RemovalSentinel:
+        """``from flask.cli import with_appcontext`` -> the generated one."""
+        if _dotted(original_node.module) != "flask.cli" or original_node.relative:
+            return updated_node
+        if isinstance(updated_node.names, cst.ImportStar):
+            return updated_node
+        kept = [
+            alias
+            for alias in updated_node.names
+            if not (_dotted(alias.name) == DECORATOR and alias.asname is None)
+        ]
+        if len(kept) == len(updated_node.names):
+            return updated_node
+        self._decorator()
+        if not kept:
+            return cst.RemovalSentinel.REMOVE
+        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated_node.with_changes(names=kept)
 
     def leave_FunctionDef(
         self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
@@ -51,28 +144,24 @@ class CliAppContext(Rule):
         info = self.context.model.function_by_node.get(original_node)
         if info is None or not original_node.decorators:
             return updated_node
-        decorators = list(updated_node.decorators)
-        for index, decorator in enumerate(original_node.decorators):
-            expr = decorator.decorator
-            if _is_app_cli_decorator(expr):
-                assert isinstance(expr, cst.Call)
-                if keyword(expr, "with_appcontext") is not None:
-                    return updated_node
-                if self._runs_event_loop(original_node):
-                    return updated_node
-                new_call = decorators[index].decorator
-                assert isinstance(new_call, cst.Call)
-                decorators[index] = decorators[index].with_changes(
-                    decorator=add_keyword(new_call, "with_appcontext", cst.Name("True"))
-                )
-                return updated_node.with_changes(decorators=decorators)
-        consumers = self.context.plan.value_consumers.get(info.fqn, set())
-        if not _registered_with_app_cli(consumers) or self._has_with_appcontext(info.fqn):
+        if self._has_with_appcontext(info.fqn):
             return updated_node
+        app_command = next(
+            (d.decorator for d in original_node.decorators if _is_app_cli_decorator(d.decorator)),
+            None,
+        )
+        if app_command is not None:
+            assert isinstance(app_command, cst.Call)
+            explicit = keyword(app_command, "with_appcontext")
+            if explicit is not None and explicit.value.deep_equals(cst.Name("False")):
+                return updated_node
+        else:
+            consumers = self.context.plan.value_consumers.get(info.fqn, set())
+            if not _registered_with_app_cli(consumers):
+                return updated_node
         if self._runs_event_loop(original_node):
             return updated_node
-        name = self.context.name_for("quart.cli", "with_appcontext")
-        decorators.append(cst.Decorator(cst.Name(name)))
+        decorators = [*updated_node.decorators, self._decorator()]
         return updated_node.with_changes(decorators=decorators)
 
     def _has_with_appcontext(self, fqn: str) -> bool:
@@ -80,7 +169,7 @@ class CliAppContext(Rule):
         if summary is None:
             return False
         names = {self.context.evaluator.name_of(ref) for ref in summary.decorators}
-        return "flask.cli.with_appcontext" in names
+        return bool(names & {"flask.cli.with_appcontext", f"{self.module}.{DECORATOR}"})
 
     def _runs_event_loop(self, node: cst.FunctionDef) -> bool:
         for call, site in self.context.model.calls.items():
@@ -90,9 +179,17 @@ class CliAppContext(Rule):
                     node.name,
                     self.id,
                     "warning",
-                    f"{node.name.value}() calls asyncio.run(); Quart's with_appcontext runs "
-                    "commands inside asyncio.run already, so it was not added",
+                    f"{node.name.value}() calls asyncio.run(); an app context for it would run "
+                    "it inside asyncio.run already, so none was added",
                     "inside the coroutine, use `async with app.app_context():`",
                 )
                 return True
         return False
+
+    @classmethod
+    def finish(cls, project: ProjectContext) -> None:
+        if not any(True for _ in project.data(_USES)):
+            return
+        index = project.plan.index
+        module = generated_module(index.modules, index.functions, LEAF, DECORATOR)
+        write_generated(project, module, SOURCE, cls.id)

@@ -32,11 +32,6 @@ ANNOUNCED_FAILURES = {
     ),
 }
 
-# Fails for a reason outside test conversion, and nothing reports it yet: Quart's
-# ``with_appcontext`` reads ``error.args[0]`` of the ``click.Abort`` (a RuntimeError without
-# arguments) that ``click.confirm(abort=True)`` raises, so the command ends in IndexError
-# instead of printing "Aborted!".
-UNANNOUNCED_FAILURES = {"tests/test_db.py::test_init_db_command_asks_first"}
 
 _FAILED = re.compile(r"^FAILED (\S+?)(?: - |$)", re.MULTILINE)
 
@@ -62,7 +57,7 @@ def test_converted_full_app_suite_passes_on_quart(tmp_path: Path) -> None:
 
     result = run_app_suite(converted, "-rf")
     failed = set(_FAILED.findall(result.output))
-    expected_failures = set(ANNOUNCED_FAILURES) | UNANNOUNCED_FAILURES
+    expected_failures = set(ANNOUNCED_FAILURES)
     assert failed == expected_failures, result.output
     assert result.outcomes == {
         "passed": EXPECTED_TESTS["fullapp"] - len(expected_failures),
