@@ -23,6 +23,7 @@ from typing import ClassVar
 import libcst as cst
 
 from flask2quart._rules import Rule, SeedKind
+from flask2quart._transform import FieldlessVisitor
 
 from ._awaits import awaited, seed_call
 from ._tests import becomes_async, kind_of, mark_made_async
@@ -118,7 +119,7 @@ class AwaitTestClient(Rule):
 def _names_in(body: cst.CSTNode, value: str) -> list[cst.Name]:
     found: list[cst.Name] = []
 
-    class Collector(cst.CSTVisitor):
+    class Collector(FieldlessVisitor):
         def visit_Name(self, node: cst.Name) -> None:
             if node.value == value:
                 found.append(node)

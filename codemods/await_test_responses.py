@@ -22,7 +22,7 @@ from typing import ClassVar
 import libcst as cst
 
 from flask2quart._rules import Rule, SeedKind
-from flask2quart._transform import FileContext
+from flask2quart._transform import FieldlessVisitor, FileContext
 
 from ._awaits import await_or_report, awaited, seed_call
 from .await_test_client import CALLS as CLIENT_CALLS
@@ -208,7 +208,7 @@ def _attributes(node: cst.CSTNode) -> list[cst.Attribute]:
 def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
     found: list[cst.CSTNode] = []
 
-    class Collector(cst.CSTVisitor):
+    class Collector(FieldlessVisitor):
         def on_visit(self, node: cst.CSTNode) -> bool:
             found.append(node)
             return True

@@ -36,7 +36,7 @@ import libcst as cst
 from flask2quart._dependencies import requirement_name
 from flask2quart._project import ProjectContext
 from flask2quart._rules import Rule
-from flask2quart._transform import FileContext
+from flask2quart._transform import FieldlessVisitor, FileContext
 
 from ._config_keys import setting_of, string_value, with_setting
 from ._extensions import BY_NAME
@@ -107,6 +107,8 @@ class FlaskLimiterToQuartRateLimiter(Rule):
     # ------------------------------------------------------------------ what can convert
 
     def visit_Module(self, node: cst.Module) -> None:
+        if "flask_limiter" not in self.context.source_text:
+            return  # the import walk below costs a traversal; most files have nothing to find
         self._check_imports(node)
         if not self._uses:
             return
@@ -477,7 +479,7 @@ class FlaskLimiterToQuartRateLimiter(Rule):
 def _walk_imports(module: cst.Module) -> list[cst.Import | cst.ImportFrom]:
     found: list[cst.Import | cst.ImportFrom] = []
 
-    class Collector(cst.CSTVisitor):
+    class Collector(FieldlessVisitor):
         def visit_Import(self, node: cst.Import) -> None:
             found.append(node)
 

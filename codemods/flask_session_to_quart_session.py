@@ -26,6 +26,8 @@ from typing import ClassVar
 
 import libcst as cst
 
+from flask2quart._transform import FieldlessVisitor
+
 from ._config_keys import setting_of, string_value, with_setting
 from ._extensions import BY_NAME, Extension
 from ._module_swap import ModuleSwap, dotted
@@ -45,7 +47,7 @@ def _session_types(module: cst.Module) -> tuple[set[str], bool]:
     found: set[str] = set()
     imports = []
 
-    class Finder(cst.CSTVisitor):
+    class Finder(FieldlessVisitor):
         def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
             if not node.relative and dotted(node.module).split(".")[0] == "flask_session":
                 imports.append(node)

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import libcst as cst
 
 from flask2quart._rules import Rule
+from flask2quart._transform import FieldlessVisitor
 
 from ._http_helper import helper_module
 
@@ -142,7 +143,7 @@ def _project(gathered: cst.Await, projection: Projection) -> cst.BaseExpression:
     return cst.ListComp(elt=element, for_in=cst.CompFor(target=cst.Name(name), iter=gathered))
 
 
-class _Awaits(cst.CSTVisitor):
+class _Awaits(FieldlessVisitor):
     def __init__(self) -> None:
         super().__init__()
         self.found: list[cst.Await] = []
@@ -161,7 +162,7 @@ def _names(node: cst.CSTNode) -> set[str]:
     return collector.names
 
 
-class _NameCollector(cst.CSTVisitor):
+class _NameCollector(FieldlessVisitor):
     def __init__(self) -> None:
         super().__init__()
         self.names: set[str] = set()
@@ -190,7 +191,7 @@ def _contains_await(node: cst.CSTNode) -> bool:
     return finder.found
 
 
-class _AwaitFinder(cst.CSTVisitor):
+class _AwaitFinder(FieldlessVisitor):
     def __init__(self) -> None:
         super().__init__()
         self.found = False

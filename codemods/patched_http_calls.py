@@ -31,7 +31,7 @@ from typing import ClassVar
 import libcst as cst
 
 from flask2quart._rules import Rule
-from flask2quart._transform import FileContext
+from flask2quart._transform import FieldlessVisitor, FileContext
 from flask2quart.analysis.model import FunctionInfo, Site
 from flask2quart.analysis.refs import Ref
 
@@ -74,6 +74,9 @@ class PatchedHttpCalls(Rule):
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
+        # a traversal per function below: only where the text mentions a way to patch
+        text = context.source_text
+        self._may_patch = any(word in text for word in ("patch", "mocker", "monkeypatch"))
         self.mocks: list[dict[str, str]] = []  # per function: mock variable -> patched key
         self.records_reported: set[str] = set()
 
@@ -152,7 +155,7 @@ class PatchedHttpCalls(Rule):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         mocks: dict[str, str] = {}
         info = self.context.model.function_by_node.get(node)
-        if info is not None:
+        if info is not None and self._may_patch:
             mocks.update(self._decorator_mocks(info))
             mocks.update(self._body_mocks(node))
         self.mocks.append(mocks)
@@ -190,7 +193,7 @@ class PatchedHttpCalls(Rule):
         found: dict[str, str] = {}
         rule = self
 
-        class Collector(cst.CSTVisitor):
+        class Collector(FieldlessVisitor):
             def visit_WithItem(self, item: cst.WithItem) -> None:
                 if isinstance(item.item, cst.Call) and item.asname is not None:
                     rule._bind(found, item.asname.name, item.item)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import libcst as cst
 
 from flask2quart._rules import Rule
+from flask2quart._transform import FieldlessVisitor
 from flask2quart.analysis.model import FunctionInfo
 
 from ._tests import in_unittest_case, kind_of, mark_made_async
@@ -32,6 +33,24 @@ TEST_CLIENT = "flask.Flask.test_client"
 CLOSE_HTTP_CLIENT = "http_client.close_http_client"
 
 
+# The registrations are the same object for every file of a run: decide once per program.
+_SERVING: dict[int, tuple[object, bool]] = {}
+
+
+def _app_has_serving_hooks(registrations: dict[str, str]) -> bool:
+    cached = _SERVING.get(id(registrations))
+    if cached is not None and cached[0] is registrations:
+        return cached[1]
+    # F2Q204's close_http_client needs no serving: its clients also close with their loop
+    found = any(
+        method in SERVING_HOOKS and not fqn.endswith(CLOSE_HTTP_CLIENT)
+        for fqn, method in registrations.items()
+    )
+    _SERVING.clear()
+    _SERVING[id(registrations)] = (registrations, found)
+    return found
+
+
 class ServingHooksInTests(Rule):
     id = "F2Q306"
     name = "serving-hooks-in-tests"
@@ -39,11 +58,7 @@ class ServingHooksInTests(Rule):
     requires = ("F2Q103", "F2Q301", "F2Q302")
 
     def visit_Module(self, node: cst.Module) -> None:
-        # F2Q204's close_http_client needs no serving: its clients also close with their loop
-        self.serving_hooks = any(
-            method in SERVING_HOOKS and not fqn.endswith(CLOSE_HTTP_CLIENT)
-            for fqn, method in self.context.plan.registrations.items()
-        )
+        self.serving_hooks = _app_has_serving_hooks(self.context.plan.registrations)
 
     def _app_has_serving_hooks(self) -> bool:
         return self.serving_hooks
@@ -121,7 +136,7 @@ class ServingHooksInTests(Rule):
 def _calls_in(statement: cst.CSTNode) -> list[cst.Call]:
     found: list[cst.Call] = []
 
-    class Collector(cst.CSTVisitor):
+    class Collector(FieldlessVisitor):
         def visit_Call(self, node: cst.Call) -> None:
             found.append(node)
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 import libcst as cst
 
 from flask2quart._rules import Rule
+from flask2quart._transform import FieldlessVisitor
 from flask2quart.analysis.model import FunctionInfo
 
 KEY = "flask.stream_with_context"
 
 
-class _BodyCheck(cst.CSTVisitor):
+class _BodyCheck(FieldlessVisitor):
     """Finds what an async generator cannot contain: ``yield from`` and ``return value``."""
 
     def __init__(self) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import libcst as cst
 
 from flask2quart._rules import Rule
+from flask2quart._transform import FieldlessVisitor
 
 from .await_test_client import CALLS, CLIENT
 
@@ -79,7 +80,7 @@ class ViewErrorsInTests(Rule):
         found = False
         rule = self
 
-        class Finder(cst.CSTVisitor):
+        class Finder(FieldlessVisitor):
             def visit_Call(self, node: cst.Call) -> None:
                 nonlocal found
                 found = found or rule._is_request_call(node)
@@ -115,7 +116,7 @@ class ViewErrorsInTests(Rule):
 def _has_assert(function: cst.FunctionDef) -> bool:
     found = False
 
-    class Finder(cst.CSTVisitor):
+    class Finder(FieldlessVisitor):
         def visit_Assert(self, node: cst.Assert) -> None:
             nonlocal found
             found = True

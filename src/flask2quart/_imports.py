@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from flask2quart._transform import ImportRequest
+from flask2quart._transform import FieldlessVisitor, ImportRequest
 
 
 def _dotted(node: cst.BaseExpression | None) -> str:
@@ -153,7 +153,7 @@ def add_imports(module: cst.Module, requests: Sequence[ImportRequest]) -> cst.Mo
     return module.with_changes(body=body)
 
 
-class _UsedNames(cst.CSTVisitor):
+class _UsedNames(FieldlessVisitor):
     """Every name read in a module, outside import statements."""
 
     def __init__(self) -> None:

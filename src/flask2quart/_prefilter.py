@@ -26,6 +26,7 @@ BASE_WORDS = (
     "flask quart requests werkzeug httpx sqlite3 pytest unittest responses requests_mock respx "
     "click"
 ).split()
+_FRAMEWORK_CALLED = frozenset({"view", "hook", "template", "test", "fixture", "cli", "override"})
 _IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 GENERATED = re.compile(rb"@generated\b")
 
@@ -49,10 +50,19 @@ def identifiers(source: bytes) -> frozenset[str]:
 
 def marked_names(plan: Plan, files: list[FileFacts]) -> set[str]:
     """Names an irrelevant file must not mention without being analysed too."""
-    important = set(plan.async_functions) | set(plan.optional_blocked)
+    # Handlers (views, hooks, tests...) are called by the framework, not by other modules, and
+    # their names (index, create, detail) are common words: marking them would pull in every file.
+    important = {
+        fqn
+        for fqn in (*plan.async_functions, *plan.optional_blocked)
+        if plan.kinds.get(fqn) not in _FRAMEWORK_CALLED
+    }
     important |= {plan.call_targets.get(fqn, fqn) for fqn in list(important)}
     names = {fqn.rsplit(".", 1)[-1] for fqn in important}
-    names |= {fqn.rsplit(".", 2)[-2] for fqn in important if fqn.count(".") >= 2}
+    for fqn in important:  # the class of a method: callers may only name the class
+        summary = plan.index.functions.get(fqn)
+        if summary is not None and summary.class_fqn is not None:
+            names.add(summary.class_fqn.rsplit(".", 1)[-1])
     evaluator = Evaluator(plan.index)
     for facts in files:
         for name in facts.bindings:

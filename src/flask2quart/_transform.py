@@ -57,6 +57,7 @@ class FileContext:
     data: dict[str, Any] = field(default_factory=dict)
     original: bytes | None = None
     _callees: dict[cst.Call, Type] = field(default_factory=dict)
+    _source_text: str | None = None
 
     # ------------------------------------------------------------------ reporting
 
@@ -80,12 +81,14 @@ class FileContext:
 
     @property
     def source_text(self) -> str:
-        """The file's original text (decoded with its own encoding)."""
-        return (
-            self.model.module.code
-            if self.original is None
-            else self.original.decode(self.model.module.encoding, errors="replace")
-        )
+        """The file's original text (decoded with its own encoding), computed once."""
+        if self._source_text is None:
+            self._source_text = (
+                self.model.module.code
+                if self.original is None
+                else self.original.decode(self.model.module.encoding, errors="replace")
+            )
+        return self._source_text
 
     def callee_name(self, call: cst.Call) -> str | None:
         return self.evaluator.key_of(self.callee(call))
@@ -133,6 +136,17 @@ class FileContext:
 Hook = Callable[..., Any]
 
 
+class FieldlessVisitor(cst.CSTVisitor):
+    """A visitor without per-field hooks (``visit_<Node>_<field>``): LibCST's lookup of them,
+    twice for every field of every node, is skipped. The base for the rules' small walks."""
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        return None
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        return None
+
+
 # (visit hooks, leave hooks) by node class name, per tuple of rule classes: computed once.
 _HOOK_NAMES: dict[tuple[type[Rule], ...], tuple[dict[str, list[str]], dict[str, list[str]]]] = {}
 
@@ -170,9 +184,17 @@ class BatchedTransformer(cst.CSTTransformer):
         result: Any = updated_node
         for hook in self._leave.get(type(original_node).__name__, ()):
             result = hook(original_node, result)
-            if not isinstance(result, cst.CSTNode):
+            if result is cst.RemovalSentinel.REMOVE or type(result) is cst.FlattenSentinel:
                 return result
         return _parenthesize_awaited_primary(result)
+
+    # Rules have no per-field hooks: skip LibCST's lookup of ``visit_<Node>_<field>`` methods,
+    # which it would otherwise do twice for every field of every node.
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        return None
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        return None
 
 
 def _bind(rules: Sequence[Rule], names: list[str]) -> list[Hook]:

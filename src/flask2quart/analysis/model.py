@@ -300,8 +300,22 @@ def _dotted_name(node: cst.BaseExpression) -> str:
     return ""
 
 
+# The only node types whose per-field hooks (``visit_FunctionDef_body``...) the builder defines.
+_FIELD_HOOK_NODES = frozenset({"FunctionDef", "ClassDef"})
+
+
 class ModelBuilder(cst.CSTVisitor):
     """Fills a :class:`FileModel` in one traversal."""
+
+    # LibCST looks up a ``visit_<Node>_<field>`` method for every field of every node; only two
+    # node types have any here, so the lookup is skipped for the rest.
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        if type(node).__name__ in _FIELD_HOOK_NODES:
+            super().on_visit_attribute(node, attribute)
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        if type(original_node).__name__ in _FIELD_HOOK_NODES:
+            super().on_leave_attribute(original_node, attribute)
 
     def __init__(
         self,
