@@ -14,17 +14,12 @@ import libcst as cst
 from flask2quart._dependencies import requirement_name
 from flask2quart._project import ProjectContext
 from flask2quart._rules import Rule
+from flask2quart.analysis.model import dotted_name
 
 from ._extensions import Extension
 from .extension_inventory import mark_handled
 
-
-def dotted(node: cst.BaseExpression | None) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{dotted(node.value)}.{node.attr.value}"
-    return ""
+dotted = dotted_name
 
 
 class ModuleSwap(Rule):

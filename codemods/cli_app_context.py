@@ -26,6 +26,7 @@ import libcst as cst
 from flask2quart._project import ProjectContext
 from flask2quart._rules import Rule
 from flask2quart._transform import FileContext, ImportRequest
+from flask2quart.analysis.model import dotted_name
 
 from ._args import keyword
 from ._generated import MARKER, generated_module, write_generated
@@ -90,14 +91,6 @@ def _registered_with_app_cli(consumers: set[str]) -> bool:
     )
 
 
-def _dotted(node: cst.BaseExpression | None) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
-
-
 class CliAppContext(Rule):
     id = "F2Q112"
     name = "cli-app-context"
@@ -121,14 +114,14 @@ class CliAppContext(Rule):
         self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
     ) -> cst.ImportFrom | cst.RemovalSentinel:
         """``from flask.cli import with_appcontext`` -> the generated one."""
-        if _dotted(original_node.module) != "flask.cli" or original_node.relative:
+        if dotted_name(original_node.module) != "flask.cli" or original_node.relative:
             return updated_node
         if isinstance(updated_node.names, cst.ImportStar):
             return updated_node
         kept = [
             alias
             for alias in updated_node.names
-            if not (_dotted(alias.name) == DECORATOR and alias.asname is None)
+            if not (dotted_name(alias.name) == DECORATOR and alias.asname is None)
         ]
         if len(kept) == len(updated_node.names):
             return updated_node

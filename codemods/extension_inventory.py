@@ -19,6 +19,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from flask2quart._project import ProjectContext
 from flask2quart._rules import Rule
 from flask2quart._transform import FileContext
+from flask2quart.analysis.model import dotted_name
 
 from ._extensions import (
     UNKNOWN_DOCS,
@@ -39,14 +40,6 @@ def mark_handled(context: FileContext, extension: str) -> None:
     handled: list[str] = context.data.setdefault(HANDLED_KEY, [])
     if extension not in handled:
         handled.append(extension)
-
-
-def _dotted(node: cst.BaseExpression | None) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
 
 
 class ExtensionInventory(Rule):
@@ -71,11 +64,11 @@ class ExtensionInventory(Rule):
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
-            self._record(node, _dotted(alias.name))
+            self._record(node, dotted_name(alias.name))
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if not node.relative and node.module is not None:
-            self._record(node, _dotted(node.module))
+            self._record(node, dotted_name(node.module))
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         if not self._imports:

@@ -31,6 +31,7 @@ from flask2quart._dependencies import requirement_name
 from flask2quart._project import ProjectContext
 from flask2quart._rules import Rule
 from flask2quart._transform import FileContext
+from flask2quart.analysis.model import dotted_name
 
 from ._extensions import BY_NAME
 from .extension_inventory import mark_handled
@@ -47,14 +48,6 @@ OPTIONS = {
     "max_age": "max_age",
 }
 DATA_KEY = "flask_cors_converted"
-
-
-def _dotted(node: cst.BaseExpression | None) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
 
 
 class FlaskCorsToQuartCors(Rule):
@@ -99,12 +92,12 @@ class FlaskCorsToQuartCors(Rule):
     def leave_ImportFrom(
         self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
     ) -> cst.ImportFrom:
-        module = _dotted(updated_node.module)
+        module = dotted_name(updated_node.module)
         if updated_node.relative or module.split(".")[0] != "flask_cors":
             return updated_node
         mark_handled(self.context, EXTENSION.name)
         if isinstance(updated_node.names, cst.ImportStar) or any(
-            _dotted(a.name) not in RENAMED for a in updated_node.names
+            dotted_name(a.name) not in RENAMED for a in updated_node.names
         ):
             self._report(original_node, "this import names what quart-cors does not have")
             return updated_node
@@ -114,7 +107,7 @@ class FlaskCorsToQuartCors(Rule):
             return updated_node
         self.context.data[DATA_KEY] = True
         names = [
-            a.with_changes(name=cst.Name(RENAMED[_dotted(a.name)])) for a in updated_node.names
+            a.with_changes(name=cst.Name(RENAMED[dotted_name(a.name)])) for a in updated_node.names
         ]
         return updated_node.with_changes(module=cst.Name("quart_cors"), names=names)
 

@@ -37,6 +37,7 @@ from flask2quart._dependencies import requirement_name
 from flask2quart._project import ProjectContext
 from flask2quart._rules import Rule
 from flask2quart._transform import FieldlessVisitor, FileContext
+from flask2quart.analysis.model import dotted_name
 
 from ._config_keys import setting_of, string_value, with_setting
 from ._extensions import BY_NAME
@@ -59,14 +60,6 @@ ENABLED_KEYS = {"RATELIMIT_ENABLED": "QUART_RATE_LIMITER_ENABLED"}
 DATA_KEY = "flask_limiter_converted"
 
 
-def _dotted(node: cst.BaseExpression | None) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
-
-
 def _keyword(call: cst.Call, name: str) -> cst.Arg | None:
     return next((a for a in call.args if a.keyword is not None and a.keyword.value == name), None)
 
@@ -75,7 +68,7 @@ def _is_flask_limiter_import(node: cst.BaseSmallStatement) -> bool:
     return (
         isinstance(node, cst.ImportFrom)
         and not node.relative
-        and _dotted(node.module).split(".")[0] == "flask_limiter"
+        and dotted_name(node.module).split(".")[0] == "flask_limiter"
     )
 
 
@@ -136,14 +129,14 @@ class FlaskLimiterToQuartRateLimiter(Rule):
         }
         for node in _walk_imports(module):
             if isinstance(node, cst.Import):
-                if any(_dotted(a.name).split(".")[0] == "flask_limiter" for a in node.names):
+                if any(dotted_name(a.name).split(".")[0] == "flask_limiter" for a in node.names):
                     self._uses = True
                     self._problems.append((node, "`import flask_limiter`"))
                 continue
             if not _is_flask_limiter_import(node):
                 continue
             self._uses = True
-            module_name = _dotted(node.module)
+            module_name = dotted_name(node.module)
             known = IMPORTS.get(module_name, {})
             if node not in top_level:
                 self._problems.append((node, "an import inside a function or block"))
@@ -151,7 +144,7 @@ class FlaskLimiterToQuartRateLimiter(Rule):
                 self._problems.append((node, "`import *`"))
                 continue
             for alias in node.names:
-                name = _dotted(alias.name)
+                name = dotted_name(alias.name)
                 if name not in known:
                     self._problems.append((node, f"{module_name}.{name} has no counterpart"))
                 elif known[name] is None:
@@ -245,7 +238,7 @@ class FlaskLimiterToQuartRateLimiter(Rule):
         override = keywords.get("override_defaults")
         if override is not None and not isinstance(override.value, cst.Name | cst.Call):
             return "override_defaults that is not True"
-        if override is not None and _dotted(override.value) != "True":
+        if override is not None and dotted_name(override.value) != "True":
             return "override_defaults=False (route_has_own_limits would skip the defaults)"
         return None
 
@@ -499,11 +492,11 @@ def _is_import_line(statement: cst.BaseStatement) -> bool:
 def _moved_import(node: cst.BaseSmallStatement) -> cst.BaseSmallStatement | None:
     """A checked ``from flask_limiter... import`` on quart_rate_limiter (None: nothing left)."""
     assert isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar)
-    known = IMPORTS[_dotted(node.module)]
+    known = IMPORTS[dotted_name(node.module)]
     names = [
         alias.with_changes(name=cst.Name(target), comma=cst.MaybeSentinel.DEFAULT)
         for alias in node.names
-        if (target := known[_dotted(alias.name)]) is not None
+        if (target := known[dotted_name(alias.name)]) is not None
     ]
     if not names:
         return None

@@ -21,6 +21,7 @@ from typing import ClassVar
 import libcst as cst
 
 from flask2quart._rules import Rule
+from flask2quart.analysis.model import dotted_name
 
 from ._extensions import BY_NAME
 from .extension_inventory import mark_handled
@@ -53,7 +54,7 @@ class FlaskLoginToQuartAuth(Rule):
     transparent_decorators: ClassVar[frozenset[str]] = frozenset({"flask_login.login_required"})
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if not node.relative and _dotted(node.module).split(".")[0] == "flask_login":
+        if not node.relative and dotted_name(node.module).split(".")[0] == "flask_login":
             mark_handled(self.context, EXTENSION.name)
 
     def visit_Name(self, node: cst.Name) -> None:
@@ -84,11 +85,3 @@ class FlaskLoginToQuartAuth(Rule):
             f"Flask-Login's {name} does not work on Quart; port it to quart-auth",
             f"{RECIPES[name]} ({EXTENSION.docs})",
         )
-
-
-def _dotted(node: cst.BaseExpression | None) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""

@@ -33,7 +33,7 @@ from flask2quart._rules import Rule
 from flask2quart._transform import FileContext
 from flask2quart.analysis.catalogue import Type
 from flask2quart.analysis.facts import is_test_module_name
-from flask2quart.analysis.model import FunctionInfo
+from flask2quart.analysis.model import FunctionInfo, dotted_name
 from flask2quart.analysis.types import ProgramIndex
 
 from .extension_inventory import mark_handled
@@ -51,14 +51,6 @@ DATABASE_ATTRIBUTES = frozenset(
     "session query engine engines get_or_404 first_or_404 one_or_404 paginate create_all "
     "drop_all".split()
 )
-
-
-def _dotted(node: cst.BaseExpression | None) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
 
 
 def adapter_module(index: ProgramIndex) -> str:
@@ -122,7 +114,7 @@ class FlaskSqlalchemyAdapter(Rule):
 
     def leave_Import(self, original_node: cst.Import, updated_node: cst.Import) -> cst.Import:
         for alias in original_node.names:
-            module = _dotted(alias.name)
+            module = dotted_name(alias.name)
             top = module.split(".")[0]
             if top in PROVIDED:
                 mark_handled(self.context, NAMES[top])
@@ -142,7 +134,7 @@ class FlaskSqlalchemyAdapter(Rule):
     ) -> cst.ImportFrom:
         if updated_node.relative or updated_node.module is None:
             return updated_node
-        module = _dotted(updated_node.module)
+        module = dotted_name(updated_node.module)
         top = module.split(".")[0]
         if top not in PROVIDED:
             return updated_node
@@ -153,7 +145,7 @@ class FlaskSqlalchemyAdapter(Rule):
         if isinstance(updated_node.names, cst.ImportStar):
             self._report_unsupported(original_node, module, "*")
             return updated_node
-        names = [_dotted(alias.name) for alias in updated_node.names]
+        names = [dotted_name(alias.name) for alias in updated_node.names]
         if module in ("flask_sqlalchemy", "flask_sqlalchemy.extension", "flask_migrate"):
             provided = PROVIDED[top]
             if names == [provided] or all(n == provided for n in names):
@@ -174,15 +166,15 @@ class FlaskSqlalchemyAdapter(Rule):
         self, original: cst.ImportFrom, updated: cst.ImportFrom, module: str, provided: str
     ) -> cst.ImportFrom:
         assert not isinstance(updated.names, cst.ImportStar)
-        keep = [alias for alias in updated.names if _dotted(alias.name) != provided]
-        moved = [alias for alias in updated.names if _dotted(alias.name) == provided]
+        keep = [alias for alias in updated.names if dotted_name(alias.name) != provided]
+        moved = [alias for alias in updated.names if dotted_name(alias.name) == provided]
         if any(alias.asname is not None for alias in moved):
             self._report_unsupported(original, module, provided)
             return updated
         if moved:
             self.context.name_for(self.adapter, provided)
         for alias in keep:
-            self._report_unsupported(original, module, _dotted(alias.name))
+            self._report_unsupported(original, module, dotted_name(alias.name))
         keep[-1] = keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         return updated.with_changes(names=keep)
 

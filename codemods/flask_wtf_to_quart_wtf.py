@@ -28,6 +28,7 @@ from flask2quart._dependencies import requirement_name
 from flask2quart._project import ProjectContext
 from flask2quart._rules import Rule, SeedKind
 from flask2quart._transform import FileContext
+from flask2quart.analysis.model import dotted_name
 
 from ._awaits import await_or_report, seed_call
 from ._extensions import BY_NAME
@@ -58,23 +59,15 @@ AVAILABLE = {
 DATA_KEY = "flask_wtf_converted"
 
 
-def _dotted(node: cst.BaseExpression | None) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
-
-
 def _unsupported(node: cst.ImportFrom) -> list[str]:
     """Names of a ``from flask_wtf... import`` that quart-wtforms lacks (``*``: the star)."""
-    module = _dotted(node.module)
+    module = dotted_name(node.module)
     if node.relative or module.split(".")[0] != "flask_wtf":
         return []
     if isinstance(node.names, cst.ImportStar):
         return ["*"]
     available = AVAILABLE.get(module, frozenset())
-    return [_dotted(a.name) for a in node.names if _dotted(a.name) not in available]
+    return [dotted_name(a.name) for a in node.names if dotted_name(a.name) not in available]
 
 
 class FlaskWtfToQuartWtf(Rule):
@@ -108,7 +101,7 @@ class FlaskWtfToQuartWtf(Rule):
 
     def leave_Import(self, original_node: cst.Import, updated_node: cst.Import) -> cst.Import:
         for alias in original_node.names:
-            if _dotted(alias.name).split(".")[0] == "flask_wtf":
+            if dotted_name(alias.name).split(".")[0] == "flask_wtf":
                 mark_handled(self.context, EXTENSION.name)
                 self.context.report(
                     original_node,
@@ -124,7 +117,7 @@ class FlaskWtfToQuartWtf(Rule):
     ) -> cst.ImportFrom:
         if updated_node.relative or updated_node.module is None:
             return updated_node
-        module = _dotted(updated_node.module)
+        module = dotted_name(updated_node.module)
         if module.split(".")[0] != "flask_wtf":
             return updated_node
         mark_handled(self.context, EXTENSION.name)
@@ -147,8 +140,8 @@ class FlaskWtfToQuartWtf(Rule):
         names = updated_node.names
         self.context.data[DATA_KEY] = True
         renamed = [
-            alias.with_changes(name=cst.Name(RENAMED[_dotted(alias.name)]))
-            if _dotted(alias.name) in RENAMED
+            alias.with_changes(name=cst.Name(RENAMED[dotted_name(alias.name)]))
+            if dotted_name(alias.name) in RENAMED
             else alias
             for alias in names
         ]

@@ -14,7 +14,7 @@ from typing import ClassVar
 import libcst as cst
 
 from flask2quart._rules import Rule
-from flask2quart.analysis.model import Binding
+from flask2quart.analysis.model import Binding, dotted_name
 
 from ._quart_names import QUART_NAMES
 
@@ -42,14 +42,6 @@ def quart_module(module: str) -> str | None:
     return None
 
 
-def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
-
-
 class RenameFlaskImports(Rule):
     id = "F2Q101"
     name = "rename-flask-imports"
@@ -63,7 +55,7 @@ class RenameFlaskImports(Rule):
     def leave_Import(self, original_node: cst.Import, updated_node: cst.Import) -> cst.Import:
         names = []
         for alias in updated_node.names:
-            dotted = _dotted(alias.name)
+            dotted = dotted_name(alias.name)
             target = quart_module(dotted)
             if target is not None and not dotted.startswith("flask.ext."):
                 alias = alias.with_changes(name=cst.parse_expression(target))
@@ -83,7 +75,7 @@ class RenameFlaskImports(Rule):
     ) -> cst.ImportFrom:
         if updated_node.relative or updated_node.module is None:
             return updated_node
-        module = _dotted(updated_node.module)
+        module = dotted_name(updated_node.module)
         target = quart_module(module)
         if target is None:
             return updated_node
@@ -100,11 +92,11 @@ class RenameFlaskImports(Rule):
             return updated_node
         available = QUART_NAMES.get(module)
         missing = [
-            _dotted(alias.name)
+            dotted_name(alias.name)
             for alias in updated_node.names
-            if _dotted(alias.name) not in RENAMED
+            if dotted_name(alias.name) not in RENAMED
             and available is not None
-            and _dotted(alias.name) not in available
+            and dotted_name(alias.name) not in available
         ]
         if missing or available is None:
             what = ", ".join(missing) if missing else f"module {module}"
@@ -121,7 +113,7 @@ class RenameFlaskImports(Rule):
 
     @staticmethod
     def _rename_alias(alias: cst.ImportAlias) -> cst.ImportAlias:
-        name = _dotted(alias.name)
+        name = dotted_name(alias.name)
         if name in RENAMED:
             return alias.with_changes(name=cst.Name(RENAMED[name]))
         return alias

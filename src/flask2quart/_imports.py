@@ -14,14 +14,7 @@ from collections.abc import Sequence
 import libcst as cst
 
 from flask2quart._transform import FieldlessVisitor, ImportRequest
-
-
-def _dotted(node: cst.BaseExpression | None) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
+from flask2quart.analysis.model import dotted_name
 
 
 def _is_import(statement: cst.BaseStatement) -> bool:
@@ -55,7 +48,7 @@ def _has_plain_import(body: Sequence[cst.BaseStatement], module: str) -> bool:
         for small in statement.body:
             if isinstance(small, cst.Import):
                 for alias in small.names:
-                    if _dotted(alias.name) == module and alias.asname is None:
+                    if dotted_name(alias.name) == module and alias.asname is None:
                         return True
     return False
 
@@ -70,7 +63,7 @@ def _find_from_import(
             if (
                 isinstance(small, cst.ImportFrom)
                 and not small.relative
-                and _dotted(small.module) == module
+                and dotted_name(small.module) == module
                 and not isinstance(small.names, cst.ImportStar)
             ):
                 return index, position, small
@@ -81,7 +74,7 @@ def _imported_names(node: cst.ImportFrom) -> set[str]:
     if isinstance(node.names, cst.ImportStar):
         return set()
     return {
-        _dotted(alias.asname.name) if alias.asname else _dotted(alias.name)  # type: ignore[arg-type, unused-ignore]
+        dotted_name(alias.asname.name) if alias.asname else dotted_name(alias.name)  # type: ignore[arg-type, unused-ignore]
         for alias in node.names
     }
 
@@ -190,8 +183,8 @@ class _UsedNames(FieldlessVisitor):
 
 def _bound_name(alias: cst.ImportAlias) -> str:
     if alias.asname is not None:
-        return _dotted(alias.asname.name)  # type: ignore[arg-type, unused-ignore]
-    return _dotted(alias.name).split(".", 1)[0]
+        return dotted_name(alias.asname.name)  # type: ignore[arg-type, unused-ignore]
+    return dotted_name(alias.name).split(".", 1)[0]
 
 
 def _from_package(module: str, package: str) -> bool:
@@ -226,7 +219,8 @@ def remove_unused_imports(module: cst.Module, package: str) -> cst.Module:
                 names = [
                     alias
                     for alias in node.names
-                    if not _from_package(_dotted(alias.name), package) or _bound_name(alias) in keep
+                    if not _from_package(dotted_name(alias.name), package)
+                    or _bound_name(alias) in keep
                 ]
                 if names:
                     names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
@@ -234,7 +228,7 @@ def remove_unused_imports(module: cst.Module, package: str) -> cst.Module:
             elif (
                 isinstance(node, cst.ImportFrom)
                 and not node.relative
-                and _from_package(_dotted(node.module), package)
+                and _from_package(dotted_name(node.module), package)
                 and not isinstance(node.names, cst.ImportStar)
             ):
                 names = [alias for alias in node.names if _bound_name(alias) in keep]

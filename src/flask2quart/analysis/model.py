@@ -292,11 +292,12 @@ def resolve_relative(module_name: str, is_package: bool, level: int, target: str
     return base
 
 
-def _dotted_name(node: cst.BaseExpression) -> str:
+def dotted_name(node: cst.BaseExpression | None) -> str:
+    """``a.b.c`` for a name or attribute chain, else ``""``."""
     if isinstance(node, cst.Name):
         return node.value
     if isinstance(node, cst.Attribute):
-        return f"{_dotted_name(node.value)}.{node.attr.value}"
+        return f"{dotted_name(node.value)}.{node.attr.value}"
     return ""
 
 
@@ -430,7 +431,7 @@ class ModelBuilder(cst.CSTVisitor):
 
     def visit_Import(self, node: cst.Import) -> bool:
         for alias in node.names:
-            dotted = _dotted_name(alias.name)
+            dotted = dotted_name(alias.name)
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 self.scope.bind(alias.asname.name.value, Binding("import", dotted))
             else:
@@ -439,7 +440,7 @@ class ModelBuilder(cst.CSTVisitor):
         return False
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        target = _dotted_name(node.module) if node.module is not None else None
+        target = dotted_name(node.module) if node.module is not None else None
         level = len(node.relative)
         module = (
             resolve_relative(self.model.module_name, self.model.is_package, level, target)
@@ -449,7 +450,7 @@ class ModelBuilder(cst.CSTVisitor):
         if isinstance(node.names, cst.ImportStar):
             return False
         for alias in node.names:
-            name = _dotted_name(alias.name)
+            name = dotted_name(alias.name)
             bound = name
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 bound = alias.asname.name.value
