@@ -13,6 +13,7 @@ no type for, and only Flask extensions read keys such as ``SESSION_REDIS`` or ``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import libcst as cst
@@ -78,3 +79,28 @@ def with_setting(node: cst.CSTNode, key: str, value: cst.BaseExpression) -> cst.
     assert isinstance(string, cst.SimpleString)
     quoted = cst.SimpleString(f"{string.quote}{key}{string.quote}")
     return node.with_changes(key=quoted, value=value)
+
+
+class ConfigKeyHooks:
+    """The three places a config key is set (``app.config[K] = v`` / ``K = v`` in a config class,
+    ``update(K=v)``, ``{K: v}``), each handed to the rule's ``_config(original, updated)``."""
+
+    # defined by the rule: the rewrite (or report) of one setting, given its node
+    _config: Callable[[cst.CSTNode, cst.CSTNode], cst.CSTNode]
+
+    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
+        result = self._config(original_node, updated_node)
+        assert isinstance(result, cst.Assign)
+        return result
+
+    def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
+        result = self._config(original_node, updated_node)
+        assert isinstance(result, cst.Arg)
+        return result
+
+    def leave_DictElement(
+        self, original_node: cst.DictElement, updated_node: cst.DictElement
+    ) -> cst.DictElement:
+        result = self._config(original_node, updated_node)
+        assert isinstance(result, cst.DictElement)
+        return result

@@ -39,7 +39,7 @@ from flask2quart._rules import Rule
 from flask2quart._transform import FieldlessVisitor, FileContext
 from flask2quart.analysis.model import dotted_name
 
-from ._config_keys import setting_of, string_value, with_setting
+from ._config_keys import ConfigKeyHooks, setting_of, string_value, with_setting
 from ._extensions import BY_NAME
 from ._rate_limits import Limit, parse_limits
 from .extension_inventory import mark_handled
@@ -72,7 +72,7 @@ def _is_flask_limiter_import(node: cst.BaseSmallStatement) -> bool:
     )
 
 
-class FlaskLimiterToQuartRateLimiter(Rule):
+class FlaskLimiterToQuartRateLimiter(ConfigKeyHooks, Rule):
     id = "F2Q406"
     name = "flask-limiter-to-quart-rate-limiter"
     summary = "Flask-Limiter -> quart-rate-limiter: RateLimiter(...), @rate_limit(n, timedelta)"
@@ -354,23 +354,6 @@ class FlaskLimiterToQuartRateLimiter(Rule):
         return updated_node
 
     # ------------------------------------------------------------------ config keys
-
-    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
-        result = self._config(original_node, updated_node)
-        assert isinstance(result, cst.Assign)
-        return result
-
-    def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
-        result = self._config(original_node, updated_node)
-        assert isinstance(result, cst.Arg)
-        return result
-
-    def leave_DictElement(
-        self, original_node: cst.DictElement, updated_node: cst.DictElement
-    ) -> cst.DictElement:
-        result = self._config(original_node, updated_node)
-        assert isinstance(result, cst.DictElement)
-        return result
 
     def _config(self, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
         setting = setting_of(updated)

@@ -28,7 +28,7 @@ import libcst as cst
 
 from flask2quart._transform import FieldlessVisitor
 
-from ._config_keys import setting_of, string_value, with_setting
+from ._config_keys import ConfigKeyHooks, setting_of, string_value, with_setting
 from ._extensions import BY_NAME, Extension
 from ._module_swap import ModuleSwap, dotted
 from .extension_inventory import mark_handled
@@ -71,7 +71,7 @@ def _session_types(module: cst.Module) -> tuple[set[str], bool]:
     return found, bool(imports)
 
 
-class FlaskSessionToQuartSession(ModuleSwap):
+class FlaskSessionToQuartSession(ConfigKeyHooks, ModuleSwap):
     id = "F2Q407"
     name = "flask-session-to-quart-session"
     summary = "Flask-Session (redis) -> quart-session; other backends keep Flask-Session"
@@ -125,23 +125,6 @@ class FlaskSessionToQuartSession(ModuleSwap):
         return result
 
     # ------------------------------------------------------------------ config keys
-
-    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
-        result = self._config(original_node, updated_node)
-        assert isinstance(result, cst.Assign)
-        return result
-
-    def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
-        result = self._config(original_node, updated_node)
-        assert isinstance(result, cst.Arg)
-        return result
-
-    def leave_DictElement(
-        self, original_node: cst.DictElement, updated_node: cst.DictElement
-    ) -> cst.DictElement:
-        result = self._config(original_node, updated_node)
-        assert isinstance(result, cst.DictElement)
-        return result
 
     def _config(self, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
         setting = setting_of(updated)
