@@ -218,6 +218,13 @@ def _migrate(original: Path, into: Path) -> None:
     help="A round is invalid when other processes use more CPU than this (cores).",
 )
 @click.option(
+    "--max-lag",
+    type=click.FloatRange(min=0),
+    default=2.0,
+    show_default=True,
+    help="A round is invalid when the generator's schedule lag p99 exceeds this (ms).",
+)
+@click.option(
     "--fail-on-regression",
     type=click.FloatRange(min=0),
     metavar="PCT",
@@ -313,10 +320,17 @@ def verify_command(
         "markdown": options["markdown_path"],
         "html": options["html_path"],
     }
+    # With --from-json only the analysis options given on this command line replace the saved ones.
+    context = click.get_current_context()
     overrides = {
-        "noise_threshold": options["noise_threshold"] / 100,
-        "max_background": options["max_background"],
-        "fail_on_regression": options["fail_on_regression"],
+        key: value
+        for key, option, value in (
+            ("noise_threshold", "noise_threshold", options["noise_threshold"] / 100),
+            ("max_background", "max_background", options["max_background"]),
+            ("max_lag_ms", "max_lag", options["max_lag"]),
+            ("fail_on_regression", "fail_on_regression", options["fail_on_regression"]),
+        )
+        if context.get_parameter_source(option) is not click.core.ParameterSource.DEFAULT
     }
     if options["from_json"] is not None:
         try:
@@ -409,6 +423,7 @@ def _settings(
         pin=not options["no_pin"],
         noise_threshold=options["noise_threshold"] / 100,
         max_background=options["max_background"],
+        max_lag_ms=options["max_lag"],
         fail_on_regression=options["fail_on_regression"],
         skip_equivalence=options["skip_equivalence"],
         calibrate=options["calibrate"],

@@ -76,6 +76,7 @@ class Settings:
     pin: bool = True
     noise_threshold: float = 0.05
     max_background: float = 0.25
+    max_lag_ms: float = 2.0
     fail_on_regression: float | None = None
     skip_equivalence: bool = False
     calibrate: bool = False

@@ -7,6 +7,7 @@ and the machine. ``flask2quart verify --from-json FILE`` recomputes every figure
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -21,14 +22,21 @@ FORMAT_VERSION = 1
 SIDES = ("original", "converted")
 
 
+@functools.lru_cache(maxsize=1024)
 def histogram_counts(encoded: str) -> Counts:
-    """An encoded HdrHistogram as sorted (value µs, count) pairs, one per occupied bucket."""
+    """An encoded HdrHistogram as sorted (value µs, count) pairs, one per occupied bucket.
+
+    Each value is the highest value of its bucket, as HdrHistogram's own percentile iterators
+    report it. The counts array is scanned directly: ~10× faster than the recorded-value
+    iterator, and the analysis and every report decode the same histograms.
+    """
     histogram = decode_histogram(encoded)
     if histogram.get_total_count() == 0:
         return ()
+    occupied = [(index, count) for index, count in enumerate(histogram.counts) if count]
     return tuple(
-        (int(item.value_iterated_to), int(item.count_at_value_iterated_to))
-        for item in histogram.get_recorded_iterator()
+        (int(histogram.get_highest_equivalent_value(histogram.get_value_from_index(i))), int(n))
+        for i, n in occupied
     )
 
 
