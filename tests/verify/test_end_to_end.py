@@ -6,11 +6,14 @@ fails because the machine is slow or busy (the validity limits are opened wide).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -155,3 +158,33 @@ def test_usage_errors(json_app: Path, tmp_path: Path) -> None:
     )
     assert bad.exit_code == EXIT_USAGE
     assert f"{scenario}: requests[0]: path must be a string starting with '/'" in bad.output
+
+
+def test_interrupt_ends_every_process(json_app: Path) -> None:
+    """Ctrl-C (SIGINT to verify only: its children run in their own sessions) ends them all."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask2quart", "verify", str(json_app), *SHORT,
+         "--skip-equivalence", "--duration", "30"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        groups: set[int] = set()
+        deadline = time.monotonic() + 60
+        # Wait until a server and the load generator run (two groups besides verify's own).
+        while len(groups) < 2 and time.monotonic() < deadline and process.poll() is None:
+            for pid in machine.tree_pids(process.pid)[1:]:
+                with contextlib.suppress(ProcessLookupError):
+                    groups.add(os.getpgid(pid))
+            groups.discard(os.getpgid(process.pid))
+            time.sleep(0.05)
+        assert len(groups) >= 2, "verify never started its servers"
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130, output.decode(errors="replace")
+    assert b"interrupted: every process verify started has been ended" in output
+    assert [group for group in groups if processes.group_alive(group)] == []

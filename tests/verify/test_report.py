@@ -215,3 +215,13 @@ def test_html_report_has_the_plot_for_both_sides_and_escapes_text() -> None:
     assert page.count('stroke-width="2.5" stroke-opacity="1"') == 2  # one pooled curve per side
     assert page.count('stroke-width="1" stroke-opacity="0.35"') == 10  # one per round
     assert "&lt;box&gt;" in page and "<box>" not in page
+
+
+def test_a_side_with_too_few_valid_rounds_gets_no_verdict() -> None:
+    record = run_with(20.0, 10.0)
+    for item in record.rounds_of("original")[2:]:
+        item.load.others_cpu = 0.9  # leaves two valid original rounds
+    result = analyse(record)
+    assert result.sides["original"].rounds_valid == 2
+    assert {c.verdict for c in result.comparisons} == {"inconclusive"}
+    assert any(note.startswith("too few valid rounds (original: 2") for note in result.notes)

@@ -34,6 +34,9 @@ from flask2quart.verify.stats import (
 SUSTAINED_FRACTION = 0.95
 PERCENTILES = (50.0, 90.0, 99.0, 99.9)
 P999_MIN_REQUESTS = 10_000  # p99.9 is shown only with this many requests per side
+# Fewer valid rounds on a side and its round-to-round spread is unknown (one round) or barely
+# sampled: the bootstrap interval would be too narrow, so no verdict beyond "inconclusive".
+MIN_VALID_ROUNDS = 3
 DEFAULTS: dict[str, Any] = {
     "noise_threshold": 0.05,
     "max_background": 0.25,
@@ -281,9 +284,32 @@ def analyse(run: RunRecord, overrides: dict[str, Any] | None = None) -> Analysis
             f"the original did not sustain {a.offered_rate:g} req/s: its latency is the length of "
             "its backlog; choose a lower --rate"
         )
+    floor = smallest_p(rounds_a, rounds_b) if rounds_a and rounds_b else 1.0
+    for comparison in comparisons:
+        p = comparison.mann_whitney_p
+        if comparison.verdict in ("faster", "slower") and p is not None and p > 0.05 >= floor:
+            notes.append(
+                f"{comparison.metric}: the interval says {comparison.verdict}, but Mann–Whitney "
+                f"over the per-round values does not (p = {p:.2f}): a few rounds drive it; "
+                "tentative"
+            )
+    problem = (settings.get("pinning") or {}).get("problem")
+    if problem:
+        notes.append(f"not pinned to CPUs: {problem}; the server and the load shared the machine")
+    if settings.get("priority_raised") is False:
+        notes.append("measured processes ran at normal priority (raising it needs root)")
     for side in (a, b):
         if side.rounds_invalid:
             notes.append(f"{side.label}: {side.rounds_invalid} invalid round(s) left out")
+    thin = [side for side in (a, b) if 0 < side.rounds_valid < MIN_VALID_ROUNDS]
+    if thin:
+        for comparison in comparisons:
+            comparison.verdict = "inconclusive"
+        notes.append(
+            "too few valid rounds ("
+            + ", ".join(f"{side.label}: {side.rounds_valid}" for side in thin)
+            + f"; at least {MIN_VALID_ROUNDS} per side are needed): every verdict is inconclusive"
+        )
     if a.rounds_valid and b.rounds_valid and not (a.sustained and b.sustained):
         # Latency of a side that cannot keep up is the length of its backlog, not a latency.
         failed = "converted not sustained" if a.sustained else "original not sustained"

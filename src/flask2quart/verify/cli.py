@@ -26,8 +26,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from flask2quart.verify.analysis import Analysis
     from flask2quart.verify.orchestrate import Settings
     from flask2quart.verify.results import RunRecord
@@ -314,7 +312,8 @@ def verify_command(
             "'flask2quart[verify]'",
         )
         return
-    console = Console(stderr=False)
+    # Piped output (CI logs, files) gets room for the comparison table instead of 80 columns.
+    console = Console() if sys.stdout.isatty() else Console(width=120)
     outputs = {
         "json": options["json_path"],
         "markdown": options["markdown_path"],
@@ -373,7 +372,7 @@ def verify_command(
             else:
                 converted_root, migrated = (converted or original).resolve(), False
             settings = _settings(original, converted_root, app, scenario, migrated, options)
-            record = _measure(settings, console)
+            record = _measure(settings)
         except KeyboardInterrupt:
             click.echo("interrupted: every process verify started has been ended", err=True)
             sys.exit(EXIT_INTERRUPTED)
@@ -433,7 +432,7 @@ def _settings(
     )
 
 
-def _measure(settings: Settings, console: Console) -> RunRecord:
+def _measure(settings: Settings) -> RunRecord:
     from rich.console import Console
 
     from flask2quart.verify.loadgen import GeneratorError

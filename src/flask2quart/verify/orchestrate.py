@@ -172,7 +172,7 @@ def _server_info(spec: ServerSpec) -> ServerInfo:
     )
 
 
-def _start_upstreams(
+def start_upstreams(
     settings: Settings, children: Children, load_cpus: list[int] | None, log_dir: Path
 ) -> tuple[dict[str, str], dict[str, Any]]:
     upstreams = settings.scenario.upstreams
@@ -187,9 +187,10 @@ def _start_upstreams(
         "flask2quart.verify.upstream",
         str(config),
     ]
-    log = (log_dir / "upstreams.log").open("wb")
-    process = children.start(command, stdout=subprocess.PIPE, stderr=log)
+    with (log_dir / "upstreams.log").open("wb") as log:
+        process = children.start(command, stdout=subprocess.PIPE, stderr=log)
     assert process.stdout is not None
+    # One line of ports once every mock listens; end of file if the process died first.
     line = process.stdout.readline()
     if not line:
         raise MeasurementError(
@@ -210,7 +211,7 @@ def _start_upstreams(
     return env, described
 
 
-def _run_load(context: _Context, server: RunningServer, plan: LoadPlan, label: str) -> LoadResult:
+def _run_load(context: _Context, plan: LoadPlan, label: str) -> LoadResult:
     context.progress(label, plan.warmup + plan.duration)
     return run_in_process(plan, context.settings.load_cpus, context.children)
 
@@ -255,9 +256,7 @@ def _probe(context: _Context, label: str) -> Capacity:
                 warmup=min(1.0, settings.probe_step / 3),
                 duration=settings.probe_step,
             )
-            load = _run_load(
-                context, server, plan, f"{label}: capacity probe, {connections} connections"
-            )
+            load = _run_load(context, plan, f"{label}: capacity probe, {connections} connections")
             steps.append(ProbeStep(connections, load))
             p99_ms = decode_histogram(load.latency).get_value_at_percentile(99) / 1000
             errors = sum(load.errors.values()) + sum(
@@ -319,7 +318,7 @@ def _measure_round(
             rate=rate,
             arrival=settings.arrival,
         )
-        load = _run_load(context, server, plan, f"{label}: round {number}, {rate:g} req/s")
+        load = _run_load(context, plan, f"{label}: round {number}, {rate:g} req/s")
     finally:
         stop_server(server, context.children)
     return RoundRecord(label, number, position, round(server.started_in, 3), load)
@@ -361,8 +360,8 @@ def choose_rate(settings: Settings, capacity: Capacity) -> tuple[float, str]:
         raise MeasurementError("the original answered nothing in the capacity probe")
     rate = capacity.knee_rate / 2
     # Two significant figures: a rate a person can repeat with --rate.
-    digits = max(0, 1 - int(f"{rate:e}".split("e")[1]))
-    return round(rate, digits) or rate, "50 % of the original's capacity"
+    digits = 1 - int(f"{rate:e}".split("e")[1])
+    return float(round(rate, digits)) or rate, "50 % of the original's capacity"
 
 
 def settings_record(settings: Settings) -> dict[str, Any]:
@@ -392,7 +391,7 @@ def measure(
     }
     with Children() as children, tempfile.TemporaryDirectory(prefix="f2q-verify-") as tmp:
         log_dir = Path(tmp)
-        env, upstreams = _start_upstreams(settings, children, load_cpus, log_dir)
+        env, upstreams = start_upstreams(settings, children, load_cpus, log_dir)
         specs = _specs(settings, server_cpus, env)
         context = _Context(
             settings, children, specs, probe, [r.raw() for r in requests], log_dir, progress

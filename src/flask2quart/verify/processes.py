@@ -65,6 +65,9 @@ def kill_group(process: subprocess.Popen[bytes], grace: float = GRACE_SECONDS) -
         os.killpg(process.pid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=grace)
+    for stream in (process.stdin, process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
 
 
 def group_alive(pgid: int) -> bool:

@@ -144,7 +144,7 @@ def print_terminal(record: RunRecord, analysis: Analysis, console: Console) -> N
         "original",
         "converted",
         "change",
-        "95 % CI (rounds)",
+        "95 % CI",
         "MW p",
         "verdict",
     ):
@@ -165,9 +165,6 @@ def print_terminal(record: RunRecord, analysis: Analysis, console: Console) -> N
         None, [_rough(record), _calibration_line(record, analysis), *analysis.notes]
     ):
         console.print(f"[yellow]note:[/] {line}")
-    pinning = record.settings.get("pinning", {})
-    if pinning.get("problem"):
-        console.print(f"[yellow]note:[/] not pinned: {pinning['problem']}")
     for label in SIDES:
         for line in analysis.sides[label].invalid:
             console.print(f"[dim]invalid {label} {line}[/]")
@@ -211,7 +208,7 @@ def to_markdown(record: RunRecord, analysis: Analysis) -> str:
         f"{record.settings.get('duration'):g} s measured per round; latency from the intended "
         "send time; 95 % confidence intervals from a cluster bootstrap over rounds.",
         "",
-        "| metric | original | converted | change | 95 % CI | Mann–Whitney p (rounds) | verdict |",
+        "| metric | original | converted | change | 95 % CI | Mann–Whitney p | verdict |",
         "|---|---:|---:|---:|---|---:|---|",
     ]
     for c in analysis.comparisons:
