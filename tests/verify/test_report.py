@@ -225,3 +225,16 @@ def test_a_side_with_too_few_valid_rounds_gets_no_verdict() -> None:
     assert result.sides["original"].rounds_valid == 2
     assert {c.verdict for c in result.comparisons} == {"inconclusive"}
     assert any(note.startswith("too few valid rounds (original: 2") for note in result.notes)
+
+
+def test_a_growing_backlog_is_not_sustained_even_near_the_rate() -> None:
+    from flask2quart.verify.analysis import round_sustains
+
+    steady = load([2.0] * 1000, rate=100.0)
+    assert round_sustains(steady)
+    steady.answered_in_window = steady.sent - 5  # in-flight fluctuation: fine
+    assert round_sustains(steady)
+    growing = load([2.0] * 1000, rate=100.0, achieved=97.0)  # 97 % answered ...
+    growing.answered_in_window = growing.sent - 30  # ... and 30 more requests waiting
+    assert not round_sustains(growing)
+    assert not round_sustains(load([2.0] * 1000, rate=100.0, achieved=90.0))

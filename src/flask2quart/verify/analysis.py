@@ -3,8 +3,9 @@
 A round is *invalid* — kept in the report, left out of the statistics — when the measurement
 itself is in doubt: the generator used more than half its core or fell behind its schedule
 (schedule lag p99 above the limit), or other processes used more CPU than allowed. A side
-*sustains* the offered rate when every valid round answered at least 95 % of it; a side that
-does not has failed at that rate, and its latency is only the length of its backlog.
+*sustains* the offered rate when every valid round answered at least 95 % of it and its backlog
+did not grow (:func:`round_sustains`); a side that does not has failed at that rate, and its
+latency is only the length of its backlog.
 """
 
 from __future__ import annotations
@@ -68,6 +69,23 @@ def round_problems(load: LoadResult, settings: dict[str, Any]) -> list[str]:
     if load.completed == 0:
         problems.append("no request was answered")
     return problems
+
+
+def round_sustains(load: LoadResult) -> bool:
+    """Did the server keep up with the offered rate during this round?
+
+    Two signs that it did not: it answered less than 95 % of the rate, or its backlog grew.
+    Over the window, requests due (``sent``) minus responses received (``answered_in_window``)
+    is how much the backlog grew; a server that keeps up only moves it by the natural
+    fluctuation of its in-flight requests (about rate × service time, by Little's law).
+    """
+    if load.mode != "open" or load.offered_rate <= 0:
+        return True
+    if load.achieved_rate < SUSTAINED_FRACTION * load.offered_rate:
+        return False
+    service_seconds = float(decode_histogram(load.uncorrected).get_value_at_percentile(50)) / 1e6
+    tolerance = max(10.0, 0.01 * load.sent, 2 * load.offered_rate * service_seconds)
+    return bool(load.sent - load.answered_in_window <= tolerance)
 
 
 def error_kinds(load: LoadResult) -> Counter[str]:
@@ -170,7 +188,7 @@ def _side(
         requests=requests,
         offered_rate=offered,
         achieved_rate=sum(achieved) / len(achieved) if achieved else 0.0,
-        sustained=bool(valid) and all(rate >= SUSTAINED_FRACTION * offered for rate in achieved),
+        sustained=bool(valid) and all(round_sustains(r.load) for r in valid),
         errors=dict(sorted(errors.items())),
         statuses=dict(sorted(statuses.items())),
         latency_ms={_label(q): percentile(pooled, q) / 1000 for q in quantiles} if requests else {},

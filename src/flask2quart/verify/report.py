@@ -17,7 +17,14 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from flask2quart.verify.analysis import Analysis, Comparison, SideSummary, round_problems
+from flask2quart.verify.analysis import (
+    Analysis,
+    Comparison,
+    SideSummary,
+    round_problems,
+    round_sustains,
+)
+from flask2quart.verify.loadgen import LoadResult
 from flask2quart.verify.results import SIDES, RunRecord, histogram_counts
 from flask2quart.verify.stats import Counts, percentile, pool, total_count
 
@@ -387,6 +394,13 @@ def _valid_counts(record: RunRecord, label: str) -> list[Counts]:
     ]
 
 
+def _round_status(load: LoadResult, settings: dict[str, Any]) -> str:
+    problems = round_problems(load, settings)
+    if problems:
+        return "invalid: " + "; ".join(problems)
+    return "valid" if round_sustains(load) else "valid; did not sustain the rate"
+
+
 def _table(headers: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     body = "".join(
@@ -454,7 +468,7 @@ def to_html(record: RunRecord, analysis: Analysis) -> str:
             f"{r.load.server_cpu:.2f}",
             f"{r.load.generator_cpu:.2f}",
             f"{r.load.others_cpu:.2f}",
-            "; ".join(round_problems(r.load, record.settings)) or "valid",
+            _round_status(r.load, record.settings),
         ]
         for r in record.rounds
     ]
