@@ -238,3 +238,11 @@ def test_a_growing_backlog_is_not_sustained_even_near_the_rate() -> None:
     growing.answered_in_window = growing.sent - 30  # ... and 30 more requests waiting
     assert not round_sustains(growing)
     assert not round_sustains(load([2.0] * 1000, rate=100.0, achieved=90.0))
+
+
+def test_calibration_reports_the_noise_of_each_metric() -> None:
+    record = run_with(15.0, 15.0, seed=3, calibrate=True)
+    text = to_markdown(record, analyse(record))
+    line = next(line for line in text.splitlines() if "calibration (A/A" in line)
+    assert re.search(r"p50 ±\d+\.\d %, p90 ±\d+\.\d %, p99 ±\d+\.\d %", line)
+    assert "--noise-threshold" in line

@@ -80,23 +80,25 @@ def _rough(record: RunRecord) -> str | None:
 
 
 def _calibration_line(record: RunRecord, analysis: Analysis) -> str | None:
+    """For an A/A run: how far each interval reaches from 1, i.e. this machine's noise."""
     if not record.settings.get("calibrate"):
         return None
-    widest = max(
-        (
-            max(abs(c.estimate.low - 1), abs(c.estimate.high - 1))
-            for c in analysis.comparisons
-            if c.metric.startswith("p") and not math.isnan(c.estimate.low)
-        ),
-        default=math.nan,
-    )
-    if math.isnan(widest):
+    widths = [
+        (c.metric, max(abs(c.estimate.low - 1), abs(c.estimate.high - 1)) * 100)
+        for c in analysis.comparisons
+        if not math.isnan(c.estimate.low)
+    ]
+    if not widths:
         return "calibration (A/A): no valid comparison"
-    return (
-        f"calibration (A/A: the original against itself): the intervals reach ±{widest * 100:.1f} "
-        "%; "
-        f"use --noise-threshold {max(5.0, math.ceil(widest * 100)):g} or more on this machine"
+    spread = ", ".join(f"{metric} ±{width:.1f} %" for metric, width in widths)
+    p50 = dict(widths).get("p50")
+    advice = (
+        f"; --noise-threshold {max(5, math.ceil(p50)):g} suits the median on this machine, "
+        "the tails need larger changes (or more rounds) to be told apart"
+        if p50 is not None
+        else ""
     )
+    return f"calibration (A/A: the original against itself): the intervals reach {spread}{advice}"
 
 
 # --- terminal ----------------------------------------------------------------------------------
