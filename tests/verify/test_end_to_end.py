@@ -160,13 +160,22 @@ def test_usage_errors(json_app: Path, tmp_path: Path) -> None:
     assert f"{scenario}: requests[0]: path must be a string starting with '/'" in bad.output
 
 
-def test_interrupt_ends_every_process(json_app: Path) -> None:
-    """Ctrl-C (SIGINT to verify only: its children run in their own sessions) ends them all."""
+def restore_default_signals() -> None:
+    # A shell may start background jobs with SIGINT ignored, and Python then never raises
+    # KeyboardInterrupt: give the child the disposition a terminal would.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_interrupt_ends_every_process(json_app: Path, signum: int) -> None:
+    """Ctrl-C or SIGTERM to verify only (its children run in their own sessions) ends them all."""
     process = subprocess.Popen(
         [sys.executable, "-m", "flask2quart", "verify", str(json_app), *SHORT,
          "--skip-equivalence", "--duration", "30"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        preexec_fn=restore_default_signals,
     )  # fmt: skip
     try:
         groups: set[int] = set()
@@ -179,7 +188,7 @@ def test_interrupt_ends_every_process(json_app: Path) -> None:
             groups.discard(os.getpgid(process.pid))
             time.sleep(0.05)
         assert len(groups) >= 2, "verify never started its servers"
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         output, _ = process.communicate(timeout=30)
     finally:
         if process.poll() is None:
