@@ -78,7 +78,10 @@ def test_upstream_response_renders_json_from_the_path() -> None:
 
 
 def test_upstream_echo_and_redirect() -> None:
-    echo = build_response(UpstreamRoute(path="/echo", method="POST", echo=True), {}, b"abc")
+    echo = build_response(
+        UpstreamRoute(path="/echo", method="POST", echo=True), {}, b"abc", "text/x-mine"
+    )
+    assert b"Content-Type: text/x-mine\r\n" in echo
     assert echo.endswith(b"Content-Length: 3\r\n\r\nabc")
     redirect = build_response(
         UpstreamRoute(path="/old", status=302, headers={"Location": "/items/1"}), {}, b""

@@ -246,3 +246,11 @@ def test_calibration_reports_the_noise_of_each_metric() -> None:
     line = next(line for line in text.splitlines() if "calibration (A/A" in line)
     assert re.search(r"p50 ±\d+\.\d %, p90 ±\d+\.\d %, p99 ±\d+\.\d %", line)
     assert "--noise-threshold" in line
+
+
+def test_the_lag_limit_grows_with_the_latency_it_would_distort() -> None:
+    fast = load([1.0] * 100, lag_ms=3.0)
+    slow = load([400.0] * 100, lag_ms=3.0)
+    assert round_problems(fast, {}) == ["generator fell behind schedule (lag p99 3.0 ms)"]
+    assert round_problems(slow, {}) == []  # 3 ms against a 400 ms median: under 1 %
+    assert round_problems(load([400.0] * 100, lag_ms=5.0), {}) != []

@@ -220,7 +220,10 @@ def _migrate(original: Path, into: Path) -> None:
     type=click.FloatRange(min=0),
     default=2.0,
     show_default=True,
-    help="A round is invalid when the generator's schedule lag p99 exceeds this (ms).",
+    help=(
+        "A round is invalid when the generator's schedule lag p99 exceeds this (ms) and 1 % of "
+        "the round's median latency."
+    ),
 )
 @click.option(
     "--fail-on-regression",

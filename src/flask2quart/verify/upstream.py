@@ -58,11 +58,12 @@ class Router:
     def __init__(self, upstream: Upstream) -> None:
         self.routes = [(route, compile_path(route.path)) for route in upstream.routes]
 
-    def respond(self, method: str, path: str, body: bytes) -> bytes:
+    def respond(self, method: str, path: str, body: bytes, content_type: str = "") -> bytes:
         for route, pattern in self.routes:
             match = pattern.fullmatch(path)
             if match and route.method == method:
-                return build_response(route, _typed(match.groupdict(), route.path), body)
+                values = _typed(match.groupdict(), route.path)
+                return build_response(route, values, body, content_type)
         return _response(404, {"Content-Type": "application/json"}, b'{"error":"no mock route"}')
 
 
@@ -71,11 +72,14 @@ def _typed(values: Mapping[str, str], pattern: str) -> dict[str, Value]:
     return {name: int(value) if name in integers else value for name, value in values.items()}
 
 
-def build_response(route: UpstreamRoute, values: Mapping[str, Value], request_body: bytes) -> bytes:
+def build_response(
+    route: UpstreamRoute, values: Mapping[str, Value], request_body: bytes, content_type: str = ""
+) -> bytes:
     headers = dict(route.headers)
     if route.echo:
+        # An echo service answers with the request's body and its Content-Type.
         payload = request_body
-        headers.setdefault("Content-Type", "application/octet-stream")
+        headers.setdefault("Content-Type", content_type or "application/octet-stream")
     elif route.json is not None:
         payload = json.dumps(render(route.json, values), separators=(",", ":")).encode()
         headers.setdefault("Content-Type", "application/json")
@@ -105,8 +109,7 @@ class MockProtocol(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.url = b""
         self.body = bytearray()
-        self.pending = 0
-        self.close_after = False
+        self.content_type = ""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -124,7 +127,11 @@ class MockProtocol(asyncio.Protocol):
         self.transport = None
 
     def on_message_begin(self) -> None:
-        self.url, self.body = b"", bytearray()
+        self.url, self.body, self.content_type = b"", bytearray(), ""
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if name.lower() == b"content-type":
+            self.content_type = value.decode("latin-1")
 
     def on_url(self, url: bytes) -> None:
         self.url += url
@@ -135,7 +142,7 @@ class MockProtocol(asyncio.Protocol):
     def on_message_complete(self) -> None:
         method = self.parser.get_method().decode()
         path = httptools.parse_url(self.url).path.decode()
-        response = self.router.respond(method, path, bytes(self.body))
+        response = self.router.respond(method, path, bytes(self.body), self.content_type)
         keep_alive = self.parser.should_keep_alive()
         loop = asyncio.get_running_loop()
         loop.call_later(delay_seconds(self.latency, self.rng), self.reply, response, keep_alive)
