@@ -93,3 +93,29 @@ def test_mock_upstream_serves_the_scenario_routes_after_their_delay(tmp_path: Pa
     assert fail.status == 500
     assert missing.status == 404
     assert described["api"]["env"] == "UPSTREAM_URL"
+
+
+def test_pinning_problems_are_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flask2quart.verify import machine, processes
+
+    monkeypatch.setattr(machine, "usable_cpus", lambda: [0, 1])
+    monkeypatch.setattr(processes.shutil, "which", lambda name: "/usr/bin/" + name)
+    assert processes.pinning_problem([0], [1]) is None
+    assert processes.pinning_problem([0], [0]) == (
+        "the server and the load generator would share CPUs"
+    )
+    assert "CPUs [5] are not available" in (processes.pinning_problem([5], [1]) or "")
+    monkeypatch.setattr(processes.shutil, "which", lambda name: None)
+    assert "taskset is not installed" in (processes.pinning_problem([0], [1]) or "")
+    monkeypatch.setattr(machine, "usable_cpus", lambda: [0])
+    assert processes.default_cpu_split() is None
+
+
+def test_an_unpinned_run_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flask2quart.verify import orchestrate
+
+    monkeypatch.setattr(orchestrate, "default_cpu_split", lambda: None)
+    server, load, problem = orchestrate._pinning(settings())
+    assert (server, load) == (None, None)
+    assert problem is not None and "nothing to pin to" in problem
+    assert orchestrate._pinning(settings(pin=False))[2] == "pinning turned off (--no-pin)"

@@ -254,3 +254,9 @@ def test_the_lag_limit_grows_with_the_latency_it_would_distort() -> None:
     assert round_problems(fast, {}) == ["generator fell behind schedule (lag p99 3.0 ms)"]
     assert round_problems(slow, {}) == []  # 3 ms against a 400 ms median: under 1 %
     assert round_problems(load([400.0] * 100, lag_ms=5.0), {}) != []
+
+
+def test_reports_say_when_nothing_was_pinned() -> None:
+    record = run_with(10.0, 10.0, pinning={"problem": "taskset is not installed"})
+    text = to_markdown(record, analyse(record))
+    assert "- not pinned to CPUs: taskset is not installed;" in text
