@@ -290,3 +290,9 @@ def migrate_command(
         sys.exit(EXIT_FAILED_FILES)
     if (show_diff or check) and report.counts["changed"]:
         sys.exit(EXIT_CHANGES_PENDING)
+
+
+# Registered here, defined in its own package: verify imports its heavy dependencies lazily.
+from flask2quart.verify.cli import verify_command  # noqa: E402
+
+main.add_command(verify_command)

@@ -1,0 +1,3 @@
+from cpuapp import create_app
+
+app = create_app()

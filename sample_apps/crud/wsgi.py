@@ -1,0 +1,3 @@
+from crudapp import create_app
+
+app = create_app()

@@ -1,0 +1,3 @@
+from jsonapi import create_app
+
+app = create_app()
