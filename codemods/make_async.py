@@ -75,6 +75,8 @@ class MakeAsync(Rule):
             if plan.awaitable_call(fqn):
                 chain = plan.describe_chain(plan.call_targets.get(fqn, fqn))
                 what = f"{short_name(fqn)}() (now async: {chain})"
+                if site.context == "module":
+                    return self._run_at_import(original_node, updated_node, what)
                 return await_or_report(self, original_node, updated_node, site, what, "mandatory")
             if fqn in plan.already_async and original_node not in context.model.passed_calls:
                 context.report(
@@ -100,6 +102,23 @@ class MakeAsync(Rule):
                 f"if it is that method, write `await ….{name}(…)`",
             )
         return updated_node
+
+    def _run_at_import(
+        self, original: cst.Call, updated: cst.Call, what: str
+    ) -> cst.BaseExpression:
+        """``app = create_app()`` at import time: run the coroutine in its own event loop."""
+        asyncio_name = self.context.module_for("asyncio")
+        self.context.report(
+            original,
+            self.id,
+            "warning",
+            f"{what} is called at import time; it now runs in its own event loop "
+            "(asyncio.run), so this module must not be imported while an event loop runs",
+            "if it is, create the app from an async function (a fixture, or a lifespan hook)",
+        )
+        return cst.Call(
+            func=cst.Attribute(cst.Name(asyncio_name), cst.Name("run")), args=[cst.Arg(updated)]
+        )
 
     def leave_GeneratorExp(
         self, original_node: cst.GeneratorExp, updated_node: cst.GeneratorExp
