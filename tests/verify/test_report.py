@@ -260,3 +260,16 @@ def test_reports_say_when_nothing_was_pinned() -> None:
     record = run_with(10.0, 10.0, pinning={"problem": "taskset is not installed"})
     text = to_markdown(record, analyse(record))
     assert "- not pinned to CPUs: taskset is not installed;" in text
+
+
+def test_a_side_without_valid_rounds_shows_no_rate_rather_than_not_sustained() -> None:
+    record = run_with(10.0, 10.0)
+    for item in record.rounds:
+        if item.label == "converted":
+            item.load.others_cpu = 0.9  # every converted round invalid
+    result = analyse(record)
+    assert result.sides["converted"].rounds_valid == 0
+    lines = to_markdown(record, result).splitlines()
+    converted_row = next(line for line in lines if line.startswith("| converted |"))
+    assert "| n/a |" in converted_row
+    assert "not sustained" not in converted_row

@@ -442,7 +442,8 @@ def _measure(settings: Settings) -> RunRecord:
     from flask2quart.verify.orchestrate import EquivalenceFailure, MeasurementError, measure
     from flask2quart.verify.servers import ServerError
 
-    errors = Console(stderr=True)
+    # No source path column and no wrapping: progress lines stay one line each in a CI log.
+    errors = Console(stderr=True, log_path=False, soft_wrap=True)
     started = time.monotonic()
 
     def progress(description: str, seconds: float) -> None:

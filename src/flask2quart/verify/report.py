@@ -49,6 +49,13 @@ def _pct(ratio: float) -> str:
     return f"{'+' if change >= 0 else '−'}{abs(change):.1f} %"
 
 
+def _rate(side: SideSummary) -> str:
+    """The achieved rate; "n/a" without a valid round, which says nothing about sustaining."""
+    if not side.rounds_valid:
+        return "n/a"
+    return f"{side.achieved_rate:,.1f}" + ("" if side.sustained else " (not sustained)")
+
+
 def _ms(value: float) -> str:
     if math.isnan(value):
         return "n/a"
@@ -132,7 +139,7 @@ def print_terminal(record: RunRecord, analysis: Analysis, console: Console) -> N
     row("requests", lambda s: f"{s.requests:,}")
     row(
         "achieved req/s",
-        lambda s: f"{s.achieved_rate:,.1f}" + ("" if s.sustained else " [red](not sustained)[/]"),
+        lambda s: _rate(s).replace("(not sustained)", "[red](not sustained)[/]"),
     )
     for key in ("p50", "p90", "p99", "p99.9"):
         if key in a.latency_ms or key in b.latency_ms:
@@ -236,7 +243,7 @@ def to_markdown(record: RunRecord, analysis: Analysis) -> str:
         side, info = analysis.sides[label], record.servers[label]
         lines.append(
             f"| {label} | {info.kind}, {info.budget} | {side.rounds_valid} | {side.requests:,} "
-            f"| {side.achieved_rate:,.1f}{'' if side.sustained else ' (not sustained)'} "
+            f"| {_rate(side)} "
             f"| {_errors(side)} | {side.capacity_rate or 0:,.0f} | {side.others_cpu:.2f} |"
         )
     lines.append("")
@@ -447,8 +454,7 @@ def to_html(record: RunRecord, analysis: Analysis) -> str:
                 label,
                 f"{side.rounds_valid} (+{side.rounds_invalid} invalid)",
                 f"{side.requests:,}",
-                f"{side.offered_rate:g} / {side.achieved_rate:,.1f}"
-                + ("" if side.sustained else " (not sustained)"),
+                f"{side.offered_rate:g} / {_rate(side)}",
                 " / ".join(_ms(side.latency_ms.get(k, math.nan)) for k in ("p50", "p90", "p99")),
                 " / ".join(
                     _ms(side.uncorrected_ms.get(k, math.nan)) for k in ("p50", "p90", "p99")
