@@ -285,7 +285,7 @@ def _attribute_fact(model: FileModel, attribute: cst.Attribute, site: Site) -> A
 def _value_use_fact(model: FileModel, use: ValueUse) -> ValueUseFact:
     context = "module"
     if use.owner is not None:
-        context = "body"
+        context = "result" if use.returned else "body"
     consumer = model.ref_of(use.consumer.func, use.scope) if use.consumer is not None else None
     return ValueUseFact(
         value=model.ref_of(use.node, use.scope),

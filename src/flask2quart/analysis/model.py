@@ -138,6 +138,7 @@ class ValueUse:
     consumer: cst.Call | None
     keyword: str | None
     position: int
+    returned: bool = False  # the function's ``return`` or ``yield`` value
 
 
 class FileModel:
@@ -635,12 +636,12 @@ class ModelBuilder(cst.CSTVisitor):
             if isinstance(node.value, cst.BaseExpression):
                 self.functions[-1].yields.append((node.value, self.scope))
         if isinstance(node.value, cst.BaseExpression):
-            self._maybe_value_use(node.value, None, None, 0)
+            self._maybe_value_use(node.value, None, None, 0, returned=True)
 
     def visit_Return(self, node: cst.Return) -> None:
         if self.functions and node.value is not None:
             self.functions[-1].returns.append((node.value, self.scope))
-            self._maybe_value_use(node.value, None, None, 0)
+            self._maybe_value_use(node.value, None, None, 0, returned=True)
 
     # ---------------------------------------------------------------- comprehensions
 
@@ -724,6 +725,8 @@ class ModelBuilder(cst.CSTVisitor):
         consumer: cst.Call | None,
         keyword: str | None,
         position: int,
+        *,
+        returned: bool = False,
     ) -> None:
         if isinstance(value, cst.Name | cst.Attribute):
             self.model.value_uses.append(
@@ -734,6 +737,7 @@ class ModelBuilder(cst.CSTVisitor):
                     consumer=consumer,
                     keyword=keyword,
                     position=position,
+                    returned=returned,
                 )
             )
 

@@ -468,9 +468,21 @@ class _Solver:
         consumer = self.ev.name_of(use.consumer) if use.consumer is not None else None
         if consumer is not None and _is_transparent(consumer):
             return
+        if use.context == "result" and owner is not None and self._is_fixture(owner.fqn):
+            # A factory fixture: the tests that request it call the function through their
+            # parameter, which the evaluator resolves, so those calls are awaited like any other.
+            return
         where = owner.fqn if owner is not None else "module level"
-        detail = f"passed to {consumer or _ref_text(use.consumer)}" if use.consumer else "stored"
-        self.plan.intrinsic.setdefault(self.target_of(fqn), ("value", f"{detail} in {where}"))
+        if use.consumer is not None:
+            detail = f"passed to {consumer or _ref_text(use.consumer)} in {where}"
+        elif use.context == "result":
+            detail = f"returned by {where}"
+        else:
+            detail = f"stored in {where}"
+        self.plan.intrinsic.setdefault(self.target_of(fqn), ("value", detail))
+
+    def _is_fixture(self, fqn: str) -> bool:
+        return any(fqn in fixtures for fixtures in self.index.fixtures.values())
 
     def _registration(self, use: ValueUseFact) -> str | None:
         if use.consumer is None:
