@@ -52,6 +52,7 @@ from .sqlite_thread_affinity import SqliteThreadAffinity
 from .stream_with_context import StreamWithContext
 from .template_attribute import TemplateAttribute
 from .test_client_arguments import TestClientArguments
+from .test_client_attributes import TestClientAttributes
 from .view_errors_in_tests import ViewErrorsInTests
 from .wsgi_only_apis import WsgiOnlyApis
 
@@ -82,6 +83,7 @@ RULES: tuple[type[Rule], ...] = (
     QuartConfigDefaults,
     BackgroundWork,
     TestClientArguments,
+    TestClientAttributes,
     # requests -> httpx: rewrites a requests call's arguments, then awaits it itself
     RequestsToHttpx,
     HttpxResponseAttributes,
