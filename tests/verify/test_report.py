@@ -122,6 +122,19 @@ def test_an_unsustained_rate_is_a_failure_not_a_latency() -> None:
     assert "did NOT sustain" in result.summary
 
 
+def test_when_neither_side_keeps_up_the_verdict_says_so_and_compares_throughput() -> None:
+    record = run_with(10.0, 12.0)
+    for label, achieved in (("original", 30.0), ("converted", 40.0)):
+        for item in record.rounds_of(label):
+            item.load.achieved_rate = achieved
+    result = analyse(record, {"fail_on_regression": 50})
+    assert {c.verdict for c in result.comparisons if c.metric.startswith("p")} == {
+        "neither sustained"
+    }
+    assert any("answered 30.0 → 40.0 req/s" in note for note in result.notes)
+    assert not any("converted app did not sustain" in r for r in result.regression_reasons)
+
+
 def test_invalid_rounds_are_left_out_and_reported() -> None:
     record = run_with(10.0, 10.0)
     record.rounds[0].load.others_cpu = 0.9

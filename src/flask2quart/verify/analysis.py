@@ -312,6 +312,12 @@ def analyse(run: RunRecord, overrides: dict[str, Any] | None = None) -> Analysis
             f"the original did not sustain {a.offered_rate:g} req/s: its latency is the length of "
             "its backlog; choose a lower --rate"
         )
+        if b.rounds_valid and not b.sustained:
+            notes.append(
+                f"neither side sustained {a.offered_rate:g} req/s: they answered "
+                f"{a.achieved_rate:,.1f} → {b.achieved_rate:,.1f} req/s, which compares their "
+                "throughput, not their latency"
+            )
     floor = smallest_p(rounds_a, rounds_b) if rounds_a and rounds_b else 1.0
     for comparison in comparisons:
         p = comparison.mann_whitney_p
@@ -340,7 +346,10 @@ def analyse(run: RunRecord, overrides: dict[str, Any] | None = None) -> Analysis
         )
     if a.rounds_valid and b.rounds_valid and not (a.sustained and b.sustained):
         # Latency of a side that cannot keep up is the length of its backlog, not a latency.
-        failed = "converted not sustained" if a.sustained else "original not sustained"
+        if not a.sustained and not b.sustained:
+            failed = "neither sustained"
+        else:
+            failed = "converted not sustained" if a.sustained else "original not sustained"
         for comparison in comparisons:
             if comparison.metric.startswith("p"):
                 comparison.verdict = failed

@@ -36,6 +36,7 @@ VERDICT_STYLE = {
     "inconclusive": "yellow",
     "converted not sustained": "red",
     "original not sustained": "yellow",
+    "neither sustained": "yellow",
 }
 
 
@@ -381,9 +382,10 @@ def plot_svg(
             parts.append(polyline(curve, COLOURS.get(label, "#555"), 1, 0.35))
     for label, curve in curves.items():
         parts.append(polyline(curve, COLOURS.get(label, "#555"), 2.5, 1))
+    # Bottom right: latency curves climb towards the top right, so that corner stays clear.
     for index, label in enumerate(curves):
-        y = MARGIN_TOP + 16 + 18 * index
-        x = MARGIN_LEFT + 12
+        y = MARGIN_TOP + height - 12 - 18 * (len(curves) - 1 - index)
+        x = MARGIN_LEFT + width - 250
         parts.append(
             f'<line x1="{x}" y1="{y - 4}" x2="{x + 24}" y2="{y - 4}" '
             f'stroke="{COLOURS.get(label, "#555")}" stroke-width="2.5"/>'
