@@ -155,6 +155,7 @@ class _Solver:
         self.index = ProgramIndex.build(self.files, other_modules)
         self.ev = Evaluator(self.index)
         self.plan = Plan(self.index, seeds)
+        self.fixtures = {fqn for fqns in self.index.fixtures.values() for fqn in fqns}
         self.functions: dict[str, FunctionFacts] = {}
         self.in_test_module: dict[str, bool] = {}
         for facts in self.files:
@@ -468,7 +469,7 @@ class _Solver:
         consumer = self.ev.name_of(use.consumer) if use.consumer is not None else None
         if consumer is not None and _is_transparent(consumer):
             return
-        if use.context == "result" and owner is not None and self._is_fixture(owner.fqn):
+        if use.context == "result" and owner is not None and owner.fqn in self.fixtures:
             # A factory fixture: the tests that request it call the function through their
             # parameter, which the evaluator resolves, so those calls are awaited like any other.
             return
@@ -480,9 +481,6 @@ class _Solver:
         else:
             detail = f"stored in {where}"
         self.plan.intrinsic.setdefault(self.target_of(fqn), ("value", detail))
-
-    def _is_fixture(self, fqn: str) -> bool:
-        return any(fqn in fixtures for fixtures in self.index.fixtures.values())
 
     def _registration(self, use: ValueUseFact) -> str | None:
         if use.consumer is None:

@@ -50,11 +50,11 @@ def _pct(ratio: float) -> str:
     return f"{'+' if change >= 0 else '−'}{abs(change):.1f} %"
 
 
-def _rate(side: SideSummary) -> str:
+def _rate(side: SideSummary, unsustained: str = "(not sustained)") -> str:
     """The achieved rate; "n/a" without a valid round, which says nothing about sustaining."""
     if not side.rounds_valid:
         return "n/a"
-    return f"{side.achieved_rate:,.1f}" + ("" if side.sustained else " (not sustained)")
+    return f"{side.achieved_rate:,.1f}" + ("" if side.sustained else f" {unsustained}")
 
 
 def _ms(value: float) -> str:
@@ -140,7 +140,7 @@ def print_terminal(record: RunRecord, analysis: Analysis, console: Console) -> N
     row("requests", lambda s: f"{s.requests:,}")
     row(
         "achieved req/s",
-        lambda s: _rate(s).replace("(not sustained)", "[red](not sustained)[/]"),
+        lambda s: _rate(s, "[red](not sustained)[/]"),
     )
     for key in ("p50", "p90", "p99", "p99.9"):
         if key in a.latency_ms or key in b.latency_ms:
