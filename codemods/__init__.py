@@ -31,6 +31,7 @@ from .flask_limiter_to_quart_rate_limiter import FlaskLimiterToQuartRateLimiter
 from .flask_login_to_quart_auth import FlaskLoginToQuartAuth
 from .flask_session_to_quart_session import FlaskSessionToQuartSession
 from .flask_sqlalchemy_adapter import FlaskSqlalchemyAdapter
+from .flask_style_test_client import FlaskStyleTestClient
 from .flask_wtf_to_quart_wtf import FlaskWtfToQuartWtf
 from .gather_loops import GatherLoops
 from .helper_signatures import HelperSignatures
@@ -84,6 +85,7 @@ RULES: tuple[type[Rule], ...] = (
     BackgroundWork,
     TestClientArguments,
     TestClientAttributes,
+    FlaskStyleTestClient,
     # requests -> httpx: rewrites a requests call's arguments, then awaits it itself
     RequestsToHttpx,
     HttpxResponseAttributes,

@@ -12,7 +12,9 @@ itself (pytest calls those, nothing else does).
 
 Reported: ``g`` read inside ``with client:`` after a request. Flask keeps the whole request
 context; Quart's client keeps the request and session only (0.22 has no app context there,
-0.23 a copy with an empty ``g``), so such an assertion fails after conversion.
+0.23 a copy with an empty ``g``), so such an assertion fails after conversion — unless the
+tests create their clients with ``app.test_client()``, which F2Q313 then replaces with a client
+that keeps ``g``.
 """
 
 from __future__ import annotations
@@ -84,6 +86,8 @@ class AwaitTestClient(Rule):
         return updated
 
     def visit_With(self, node: cst.With) -> None:
+        if "g" in self.context.plan.test_client_features:
+            return  # the tests get a client that keeps ``g`` (F2Q313)
         if self._preserves_client_context(node):
             for name in _names_in(node.body, "g"):
                 self._report_g(name)

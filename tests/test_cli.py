@@ -221,3 +221,32 @@ def test_diff_of_a_latin1_file_applies(tmp_path: Path, monkeypatch: pytest.Monke
     assert (tmp_path / "legacy.py").read_bytes() == source.replace(
         b"flask import Flask", b"quart import Quart"
     )
+
+
+FLASK_CLIENT_TESTS = """\
+from flask import Flask, g
+
+app = Flask(__name__)
+
+
+def test_login_keeps_g():
+    client = app.test_client()
+    with client:
+        client.get("/")
+        assert g.user == "test"
+"""
+
+
+def test_without_f2q313_reading_g_after_a_request_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_login.py").write_text(FLASK_CLIENT_TESTS)
+    code, _, err = invoke("migrate", str(tmp_path), "--diff", "--skip", "F2Q313")
+    assert code == 1
+    assert "tests/test_login.py:10:16 F2Q302 error: `g` after a request" in err
+    assert not (tmp_path / "flask_style_client.py").exists()
+
+    code, _, err = invoke("migrate", str(tmp_path))
+    assert code == 0
+    assert "F2Q302 error" not in err and "F2Q313 info" in err
+    assert "FlaskStyleClient(app)" in (tmp_path / "tests" / "test_login.py").read_text()
+    assert (tmp_path / "flask_style_client.py").is_file()

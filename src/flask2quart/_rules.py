@@ -56,6 +56,9 @@ class Rule:
     names: ClassVar[frozenset[str]] = frozenset()
     # Whether the rule converts test code (test functions and fixtures may then become async).
     converts_tests: ClassVar[bool] = False
+    # Whether the rule gives the tests a client with Flask's ``g``-after-request and
+    # ``response.history`` (the analysis then plans which of them the tests need).
+    provides_flask_style_client: ClassVar[bool] = False
     # Words whose presence in a file's text may make the rule act, beyond the packages every
     # run looks for (flask, requests, ...): the pre-filter never skips a file that has one.
     triggers: ClassVar[frozenset[str]] = frozenset()

@@ -100,6 +100,7 @@ def seed_table(rules: Sequence[type[Rule]]) -> SeedTable:
         convert_tests=any(rule.converts_tests for rule in rules),
         optional_groups=frozenset(groups),
         transparent_decorators=frozenset(transparent),
+        flask_style_client=any(rule.provides_flask_style_client for rule in rules),
     )
 
 

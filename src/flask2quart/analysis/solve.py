@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from flask2quart._rules import SeedKind
 from flask2quart.analysis import catalogue
-from flask2quart.analysis.facts import FileFacts, FunctionFacts, ValueUseFact
+from flask2quart.analysis.facts import FileFacts, FunctionFacts, ValueUseFact, WithFact
 from flask2quart.analysis.refs import Ref
 from flask2quart.analysis.types import Evaluator, ProgramIndex
 
@@ -34,6 +34,8 @@ _COMMON_METHOD_NAMES = frozenset(
 )
 
 Reason = tuple[str, str]
+
+_HISTORY = "flask.testing.TestResponse.history"
 
 # How a call site that cannot await reads in a report: "it is called <phrase> in <where>".
 _CONTEXT_PHRASES = {
@@ -61,6 +63,7 @@ class SeedTable:
     optional_groups: frozenset[str] = frozenset()
     # decorators enabled rules turn into async-aware ones (not barriers)
     transparent_decorators: frozenset[str] = frozenset()
+    flask_style_client: bool = False
 
 
 @dataclass(slots=True)
@@ -98,6 +101,10 @@ class Plan:
     # text of the callee when its type is unknown, e.g. ``app.cli.add_command``)
     value_consumers: dict[str, set[str]] = field(default_factory=dict)
     async_method_names: frozenset[str] = frozenset()
+    # Flask test-client behaviours the tests rely on that Quart's client lacks ("g" kept after
+    # a request inside ``with client:``, "history"), when the tests create their clients with
+    # ``app.test_client()``: F2Q313 then gives them a client that has them.
+    test_client_features: frozenset[str] = frozenset()
 
     def is_async(self, fqn: str) -> bool:
         return fqn in self.async_functions or fqn in self.already_async
@@ -205,7 +212,37 @@ class _Solver:
             )
             - _COMMON_METHOD_NAMES
         )
+        if self.seeds.flask_style_client:
+            self.plan.test_client_features = self._test_client_features()
         return self.plan
+
+    def _test_client_features(self) -> frozenset[str]:
+        features: set[str] = set()
+        creates_clients = False
+        for facts in self.files:
+            if not facts.is_test_module:
+                continue
+            imports_g = "g" in facts.bindings and self.ev.evaluate(facts.bindings["g"]) == (
+                "obj",
+                "flask.g",
+            )
+            for function in facts.functions:
+                creates_clients = creates_clients or any(
+                    self.ev.name_of(call.func) == "flask.Flask.test_client"
+                    for call in function.calls
+                )
+                if any(self.ev.member_key(a.ref) == _HISTORY for a in function.attributes):
+                    features.add("history")
+                if imports_g and any(self._enters_client(w) for w in function.withs):
+                    features.add("g")
+        return frozenset(features) if creates_clients else frozenset()
+
+    def _enters_client(self, with_fact: WithFact) -> bool:
+        """``with client:`` (sync, as written for Flask): the client keeps the request context."""
+        return not with_fact.is_async and any(
+            self.ev.evaluate(item) == ("obj", "flask.testing.FlaskClient")
+            for item in with_fact.items
+        )
 
     # ------------------------------------------------------------------ classification
 
