@@ -399,8 +399,8 @@ def _summary(a: SideSummary, b: SideSummary, comparisons: list[Comparison], rate
         if comparison.metric in ("p50", "p99"):
             e = comparison.estimate
             parts.append(
-                f"{comparison.metric} {_signed(e.ratio)} [{_signed(e.low)}, {_signed(e.high)}] "
-                f"({comparison.verdict})"
+                f"{comparison.metric} {change_text(e.ratio)} "
+                f"[{change_text(e.low)}, {change_text(e.high)}] ({comparison.verdict})"
             )
     line = "; ".join(parts) or "no comparison"
     line += f" at {rate:g} req/s"
@@ -413,7 +413,8 @@ def _summary(a: SideSummary, b: SideSummary, comparisons: list[Comparison], rate
     return line
 
 
-def _signed(ratio: float) -> str:
+def change_text(ratio: float) -> str:
+    """A ratio as a change: "−12.3 %", or "×4.2" once percentages stop being readable."""
     if math.isnan(ratio):
         return "n/a"
     if ratio >= 3:

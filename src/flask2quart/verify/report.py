@@ -21,6 +21,7 @@ from flask2quart.verify.analysis import (
     Analysis,
     Comparison,
     SideSummary,
+    change_text,
     round_problems,
     round_sustains,
 )
@@ -40,16 +41,6 @@ VERDICT_STYLE = {
 }
 
 
-def _pct(ratio: float) -> str:
-    """A ratio as a change: "−12.3 %", or "×4.2" once percentages stop being readable."""
-    if math.isnan(ratio):
-        return "n/a"
-    if ratio >= 3:
-        return f"×{ratio:,.1f}"
-    change = (ratio - 1) * 100
-    return f"{'+' if change >= 0 else '−'}{abs(change):.1f} %"
-
-
 def _rate(side: SideSummary, unsustained: str = "(not sustained)") -> str:
     """The achieved rate; "n/a" without a valid round, which says nothing about sustaining."""
     if not side.rounds_valid:
@@ -64,7 +55,7 @@ def _ms(value: float) -> str:
 
 
 def _interval(comparison: Comparison) -> str:
-    return f"[{_pct(comparison.estimate.low)}, {_pct(comparison.estimate.high)}]"
+    return f"[{change_text(comparison.estimate.low)}, {change_text(comparison.estimate.high)}]"
 
 
 def _p(value: float | None) -> str:
@@ -172,7 +163,7 @@ def print_terminal(record: RunRecord, analysis: Analysis, console: Console) -> N
             comparison.metric,
             f"{_ms(comparison.original)} {_unit(comparison)}",
             f"{_ms(comparison.converted)} {_unit(comparison)}",
-            _pct(comparison.estimate.ratio),
+            change_text(comparison.estimate.ratio),
             _interval(comparison),
             _p(comparison.mann_whitney_p),
             f"[{style}]{comparison.verdict}[/]" if style else comparison.verdict,
@@ -231,7 +222,7 @@ def to_markdown(record: RunRecord, analysis: Analysis) -> str:
     for c in analysis.comparisons:
         lines.append(
             f"| {c.metric} | {_ms(c.original)} ms | {_ms(c.converted)} ms | "
-            f"{_pct(c.estimate.ratio)} "
+            f"{change_text(c.estimate.ratio)} "
             f"| {_interval(c)} | {_p(c.mann_whitney_p)} | **{c.verdict}** |"
         )
     lines += [
@@ -441,7 +432,7 @@ def to_html(record: RunRecord, analysis: Analysis) -> str:
             c.metric,
             f"{_ms(c.original)} ms",
             f"{_ms(c.converted)} ms",
-            _pct(c.estimate.ratio),
+            change_text(c.estimate.ratio),
             _interval(c),
             _p(c.mann_whitney_p),
             c.verdict,
