@@ -30,6 +30,17 @@ def migrate(source: Path, out: Path) -> str:
     return completed.stderr
 
 
+def assert_second_run_changes_nothing(converted: Path) -> None:
+    again = subprocess.run(
+        [sys.executable, "-m", "flask2quart", "migrate", str(converted), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=SUITE_TIMEOUT_SECONDS,
+        check=False,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
 def test_converted_full_app_suite_passes_on_quart(tmp_path: Path) -> None:
     source = SAMPLE_APPS / "fullapp"
     before = tree_files(source)
@@ -47,14 +58,7 @@ def test_converted_full_app_suite_passes_on_quart(tmp_path: Path) -> None:
     # The converted project declares what its tests need, and a second run changes nothing.
     assert "asyncio_default_fixture_loop_scope" in (converted / "pytest.ini").read_text()
     assert "pytest-asyncio" in (converted / "requirements.txt").read_text()
-    again = subprocess.run(
-        [sys.executable, "-m", "flask2quart", "migrate", str(converted), "--check"],
-        capture_output=True,
-        text=True,
-        timeout=SUITE_TIMEOUT_SECONDS,
-        check=False,
-    )
-    assert again.returncode == 0, again.stdout + again.stderr
+    assert_second_run_changes_nothing(converted)
 
 
 def test_converted_extensions_app_suite_passes_on_quart(tmp_path: Path) -> None:
@@ -75,14 +79,7 @@ def test_converted_extensions_app_suite_passes_on_quart(tmp_path: Path) -> None:
     assert result.returncode == 0, result.output
     assert result.outcomes == {"passed": EXPECTED_TESTS["extapp"]}, result.output
 
-    again = subprocess.run(
-        [sys.executable, "-m", "flask2quart", "migrate", str(converted), "--check"],
-        capture_output=True,
-        text=True,
-        timeout=SUITE_TIMEOUT_SECONDS,
-        check=False,
-    )
-    assert again.returncode == 0, again.stdout + again.stderr
+    assert_second_run_changes_nothing(converted)
 
 
 @pytest.mark.parametrize("transport", ["aiohttp", "httpcore"])
@@ -122,11 +119,4 @@ def test_converted_forecast_suite_passes_with_its_mocks_converted(
     assert result.returncode == 0, result.output
     assert result.outcomes == {"passed": EXPECTED_TESTS["forecast"]}, result.output
 
-    again = subprocess.run(
-        [sys.executable, "-m", "flask2quart", "migrate", str(converted), "--check"],
-        capture_output=True,
-        text=True,
-        timeout=SUITE_TIMEOUT_SECONDS,
-        check=False,
-    )
-    assert again.returncode == 0, again.stdout + again.stderr
+    assert_second_run_changes_nothing(converted)
