@@ -18,8 +18,8 @@ demo: $(STAMP)
 	$(BIN)/flask2quart migrate sample_apps/fullapp --diff; test $$? -le 1
 
 test: $(STAMP)
-	$(BIN)/ruff check src codemods tests tools benchmarks
-	$(BIN)/ruff format --check src codemods tests tools benchmarks
+	$(BIN)/ruff check src tests tools benchmarks
+	$(BIN)/ruff format --check src tests tools benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 

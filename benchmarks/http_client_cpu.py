@@ -37,7 +37,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = ("requests", "aiohttp", "converted-aiohttp", "converted-httpcore", "converted-httpx2")
 BODY = b'{"id": 1, "value": 2}'
 RESPONSE = (
@@ -137,8 +136,7 @@ def run_aiohttp(url: str, calls: int, warmup: int, concurrency: int) -> float:
 
 
 def run_converted(transport: str, url: str, calls: int, warmup: int, concurrency: int) -> float:
-    sys.path.insert(0, str(ROOT / "codemods"))
-    from _http_helper import helper_source  # type: ignore[import-not-found]
+    from flask2quart.codemods._http_helper import helper_source
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "http_client.py"

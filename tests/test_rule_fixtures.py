@@ -73,7 +73,7 @@ def test_every_rule_module_is_registered() -> None:
     from flask2quart._rules import Rule
     from flask2quart.codemods import RULES
 
-    folder = Path(__file__).parent.parent / "codemods"
+    folder = Path(__file__).parent.parent / "src" / "flask2quart" / "codemods"
     for path in sorted(folder.glob("[a-z]*.py")):
         if path.stem == "commands":
             continue  # the libcst.tool adapters, not a rule

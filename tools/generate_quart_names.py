@@ -1,4 +1,4 @@
-"""Regenerate ``codemods/_quart_names.py``: which public Flask names Quart provides.
+"""Regenerate ``src/flask2quart/codemods/_quart_names.py``: which public Flask names Quart provides.
 
 Run once per environment (Quart 0.22 on Python 3.11, Quart 0.23 on 3.13) with ``dump``,
 then ``merge`` the two dumps; a name is kept only if both Quart versions have it, because
@@ -6,7 +6,8 @@ converted code must run on both::
 
     python tools/generate_quart_names.py dump q22.json      # in a Quart 0.22 venv
     python tools/generate_quart_names.py dump q23.json      # in a Quart 0.23 venv
-    python tools/generate_quart_names.py merge q22.json q23.json > codemods/_quart_names.py
+    python tools/generate_quart_names.py merge q22.json q23.json \
+        > src/flask2quart/codemods/_quart_names.py
 """
 
 from __future__ import annotations

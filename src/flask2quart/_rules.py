@@ -1,6 +1,6 @@
 """The contract every rewrite rule implements, and the registry helpers.
 
-A rule is a class in its own module under ``codemods/``. It contributes two things:
+A rule is a class in its own module under ``flask2quart/codemods/``. It contributes two things:
 
 * knowledge for the whole-program analysis (which external calls and attributes must be
   awaited on Quart, which context managers become ``async with``), as class attributes;

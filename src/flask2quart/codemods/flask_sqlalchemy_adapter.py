@@ -3,7 +3,7 @@
 Flask-SQLAlchemy fails on Quart on the first query ("Working outside of application context":
 it scopes ``db.session`` to Flask's own app context). Rewriting every model and query to
 SQLAlchemy's asyncio API is a port, not a migration. Instead this rule writes one module into
-the converted app, ``sqlalchemy_adapter.py`` (the source is ``codemods/_sqlalchemy_adapter.py``;
+the converted app, ``sqlalchemy_adapter.py`` (its source is ``_sqlalchemy_adapter.py`` here;
 the design and its alternatives are in ``docs/flask-sqlalchemy.md``), and points the imports at
 it::
 
