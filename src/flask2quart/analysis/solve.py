@@ -36,6 +36,16 @@ _COMMON_METHOD_NAMES = frozenset(
 Reason = tuple[str, str]
 
 _HISTORY = "flask.testing.TestResponse.history"
+# F2Q313's generated client, as a converted tree (a second run) creates its clients
+_GENERATED_CLIENT = "flask_style_client.FlaskStyleClient"
+
+
+def _creates_test_client(name: str | None) -> bool:
+    if name is None:
+        return False
+    generated = name == _GENERATED_CLIENT or name.endswith("." + _GENERATED_CLIENT)
+    return generated or name == "flask.Flask.test_client"
+
 
 # How a call site that cannot await reads in a report: "it is called <phrase> in <where>".
 _CONTEXT_PHRASES = {
@@ -228,8 +238,7 @@ class _Solver:
             )
             for function in facts.functions:
                 creates_clients = creates_clients or any(
-                    self.ev.name_of(call.func) == "flask.Flask.test_client"
-                    for call in function.calls
+                    _creates_test_client(self.ev.name_of(call.func)) for call in function.calls
                 )
                 if any(self.ev.member_key(a.ref) == _HISTORY for a in function.attributes):
                     features.add("history")
