@@ -10,6 +10,7 @@ from pathlib import Path
 from flask2quart._report import RunReport
 from flask2quart._rules import Rule
 from flask2quart._runner import Options, run
+from flask2quart._settings import RuleSettings
 from flask2quart.codemods import RULES, select_rules
 
 EXPECTED_MARK = "# ----- expected -----\n"
@@ -81,7 +82,9 @@ def convert_text(
     path = module_path(tmp, module)
     path.write_text(source, encoding="utf-8")
     options = Options(
-        mode="write", rules=RULES if rules is None else rules, settings=dict(settings or {})
+        mode="write",
+        rules=RULES if rules is None else rules,
+        settings=RuleSettings.from_mapping(settings or {}),
     )
     report = run([tmp], options)
     return path.read_text(encoding="utf-8"), report

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from flask2quart._report import RunReport
 from flask2quart._runner import Options, run
+from flask2quart._settings import RuleSettings
 from flask2quart.codemods import RULES
 
 PROJECTS = Path(__file__).parent / "fixtures" / "projects"
@@ -30,7 +31,9 @@ def migrate_tree(source: Path, work: Path, settings: dict[str, object]) -> RunRe
     if work.exists():
         shutil.rmtree(work)
     shutil.copytree(source, work)
-    return run([work], Options(mode="write", rules=RULES, settings=dict(settings)))
+    return run(
+        [work], Options(mode="write", rules=RULES, settings=RuleSettings.from_mapping(settings))
+    )
 
 
 def tree(root: Path) -> dict[str, str]:

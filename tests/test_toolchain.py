@@ -66,7 +66,7 @@ def test_bad_config_is_a_usage_error_naming_the_file(tmp_path: Path) -> None:
     assert "pyproject.toml: unknown key 'jobz' in [tool.flask2quart]" in err
     project(tmp_path, '[tool.flask2quart]\ngather = "yes"\n')
     code, _, err = invoke("migrate", str(tmp_path / "app"), "--check")
-    assert code == 2 and "gather must be a bool" in err
+    assert code == 2 and "pyproject.toml: gather = 'yes' must be true or false" in err
 
 
 def test_format_ruff_formats_only_changed_files(tmp_path: Path) -> None:

@@ -1,8 +1,11 @@
 """``[tool.flask2quart]`` in the project's ``pyproject.toml``: the defaults for every flag.
 
 The file is the nearest ``pyproject.toml`` above the first path given (as ruff and
-django-upgrade find theirs). Command-line flags win over it. Unknown keys and wrong types are
-errors, not silently ignored: a typo in CI configuration must not change what runs.
+django-upgrade find theirs), looking no higher than the repository root. Its folder (else the
+repository root) is the project root: patterns and the cache are relative to it. Unknown keys,
+wrong types and values outside the allowed ones are errors, not silently ignored: a typo in CI
+configuration must not change what runs. The checks themselves live with the settings
+(:mod:`flask2quart._settings`).
 """
 
 from __future__ import annotations
@@ -10,25 +13,8 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-# key -> expected type (lists are lists of strings)
-MIGRATE_KEYS: dict[str, type] = {
-    "only": list,
-    "skip": list,
-    "enable": list,
-    "include": list,
-    "exclude": list,
-    "http-transport": str,
-    "gather": bool,
-    "gather-limit": int,
-    "wrap-blocking": bool,
-    "jobs": int,
-    "cache": bool,
-    "cache-dir": str,
-    "format": str,
-    "include-generated": bool,
-}
+from flask2quart._settings import SettingsError, from_table
 
 
 class ConfigError(ValueError):
@@ -37,54 +23,48 @@ class ConfigError(ValueError):
 
 @dataclass
 class Config:
-    path: Path | None = None
-    migrate: dict[str, Any] = field(default_factory=dict)
-    verify: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def root(self) -> Path:
-        return self.path.parent if self.path is not None else Path.cwd()
+    path: Path | None = None  # the pyproject.toml read, if any
+    project_root: Path | None = None  # its folder, else the repository root, else None
+    values: dict[str, object] = field(default_factory=dict)  # by Settings field name
 
 
-def find_pyproject(start: Path) -> Path | None:
+def _project_files(start: Path) -> tuple[Path | None, Path | None]:
+    """The nearest pyproject.toml and the repository root, looking up from start."""
     directory = start.resolve()
     if directory.is_file():
         directory = directory.parent
     for candidate in (directory, *directory.parents):
-        pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file():
-            return pyproject
+        if (candidate / "pyproject.toml").is_file():
+            return candidate / "pyproject.toml", candidate
         if (candidate / ".git").exists():
-            return None
-    return None
+            return None, candidate
+    return None, None
 
 
 def load_config(paths: list[Path]) -> Config:
-    start = paths[0] if paths else Path.cwd()
-    pyproject = find_pyproject(start)
+    pyproject, root = _project_files(paths[0] if paths else Path.cwd())
     if pyproject is None:
-        return Config()
+        return Config(project_root=root)
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{pyproject}: cannot read it ({error})") from None
     table = data.get("tool", {}).get("flask2quart")
     if table is None:
-        return Config(path=pyproject)
+        return Config(path=pyproject, project_root=root)
     if not isinstance(table, dict):
         raise ConfigError(f"{pyproject}: [tool.flask2quart] must be a table")
     verify = table.get("verify", {})
-    if not isinstance(verify, dict):
-        raise ConfigError(f"{pyproject}: [tool.flask2quart.verify] must be a table")
+    if verify:
+        # verify takes its options from the command line only; accepting keys it never reads
+        # would let a user believe they took effect
+        raise ConfigError(
+            f"{pyproject}: [tool.flask2quart.verify] is not read by verify; give its options on "
+            "the command line"
+        )
     migrate = {key: value for key, value in table.items() if key != "verify"}
-    for key, value in migrate.items():
-        expected = MIGRATE_KEYS.get(key)
-        if expected is None:
-            known = ", ".join(sorted(MIGRATE_KEYS))
-            raise ConfigError(f"{pyproject}: unknown key {key!r} in [tool.flask2quart] ({known})")
-        if expected is list:
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ConfigError(f"{pyproject}: {key} must be a list of strings")
-        elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise ConfigError(f"{pyproject}: {key} must be a {expected.__name__}")
-    return Config(path=pyproject, migrate=migrate, verify=verify)
+    try:
+        values = from_table(migrate, str(pyproject))
+    except SettingsError as error:
+        raise ConfigError(str(error)) from None
+    return Config(path=pyproject, project_root=root, values=values)

@@ -18,6 +18,7 @@ from flask2quart._dependencies import DependencyChanges
 from flask2quart._discovery import SourceFile, display_path
 from flask2quart._report import FileResult, Finding, RunReport
 from flask2quart._rules import Severity
+from flask2quart._settings import RuleSettings
 from flask2quart.analysis.solve import Plan
 
 
@@ -27,7 +28,7 @@ class ProjectContext:
     sources: list[SourceFile]
     report: RunReport
     plan: Plan
-    settings: dict[str, Any]
+    settings: RuleSettings
     # what rules want in the converted project's dependency lists; applied by F2Q117 last
     dependencies: DependencyChanges = field(default_factory=DependencyChanges)
 

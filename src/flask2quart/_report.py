@@ -8,9 +8,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from flask2quart import __version__
 from flask2quart._rules import Severity
 
 Status = Literal["changed", "unchanged", "failed", "skipped"]
+
+# Bumped when a key of the JSON report changes meaning or goes away (new keys do not bump it).
+SCHEMA_VERSION = 1
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -80,11 +84,16 @@ class RunReport:
     def summary_line(self) -> str:
         c = self.counts
         s = self.severity_counts()
-        return (
+        line = (
             f"{c['scanned']} files scanned: {c['changed']} changed, {c['unchanged']} unchanged, "
             f"{c['failed']} failed; {s['error']} errors, {s['warning']} warnings, "
             f"{s['info']} notes left for review"
         )
+        # the last line must never read as success for a tree that will not run
+        if s["error"]:
+            line += f" — not ready: the converted code will not run until the {s['error']} "
+            line += "errors are fixed"
+        return line
 
     def inventory_lines(self) -> list[str]:
         """The Flask extensions imported, blockers first: what the report prints before anything."""
@@ -108,6 +117,8 @@ class RunReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "tool": {"name": "flask2quart", "version": __version__},
+            "schema_version": SCHEMA_VERSION,
             "counts": self.counts,
             "severity_counts": self.severity_counts(),
             "extensions": self.inventory,

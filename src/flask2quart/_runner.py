@@ -14,6 +14,7 @@ import dataclasses
 import difflib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -25,7 +26,7 @@ import libcst as cst
 import pathspec
 
 from flask2quart._cache import Cache, code_fingerprint, digest, facts_key
-from flask2quart._discovery import SourceFile, discover
+from flask2quart._discovery import SourceFile, discover, display_path
 from flask2quart._format import FormatterError, format_source
 from flask2quart._imports import add_imports
 from flask2quart._prefilter import (
@@ -38,6 +39,7 @@ from flask2quart._prefilter import (
 from flask2quart._project import ProjectContext
 from flask2quart._report import FileResult, Finding, RunReport, Status
 from flask2quart._rules import Rule
+from flask2quart._settings import RuleSettings
 from flask2quart._transform import BatchedTransformer, FileContext, resolve_findings
 from flask2quart._workers import WorkerPool
 from flask2quart.analysis.facts import FileFacts, extract_facts
@@ -60,7 +62,7 @@ class Options:
     mode: Mode = "write"
     out_dir: Path | None = None
     rules: Sequence[type[Rule]] = ()
-    settings: dict[str, object] = field(default_factory=dict)
+    settings: RuleSettings = field(default_factory=RuleSettings)
     jobs: int = 1
     cache_dir: Path | None = None  # None: no cache
     include_generated: bool = False
@@ -171,7 +173,7 @@ def transform(parsed: Parsed, plan: Plan, evaluator: Evaluator, options: Options
         model=parsed.model,
         plan=plan,
         evaluator=evaluator,
-        options=dict(options.settings),
+        settings=options.settings,
         original=parsed.original,
     )
     rules = [rule(context) for rule in options.rules]
@@ -399,7 +401,7 @@ def run(
         if pool is not None:
             pool.close()
     roots = [p.resolve() if p.is_dir() else p.resolve().parent for p in paths]
-    project = ProjectContext(roots, sources, report, plan, dict(options.settings))
+    project = ProjectContext(roots, sources, report, plan, options.settings)
     for rule in options.rules:
         rule.finish(project)
     skipped_generated = sum(item.generated for item in inputs)
@@ -408,12 +410,29 @@ def run(
             f"{skipped_generated} generated file(s) (@generated) left alone; "
             "--include-generated converts them"
         )
+    report.notes.extend(_nothing_to_do_hints(paths, inputs))
     if options.mode == "write":
         _write_in_place(report)
     elif options.mode == "out":
         assert options.out_dir is not None
         _write_copy(report, others, options.out_dir)
     return report
+
+
+_FLASK_IMPORT = re.compile(rb"^[ \t]*(?:from|import)[ \t]+flask\b", re.MULTILINE)
+
+
+def _nothing_to_do_hints(paths: Sequence[Path], inputs: list[_Input]) -> list[str]:
+    """Say why a run found nothing, instead of a bare "0 files scanned"."""
+    where = ", ".join(display_path(path.resolve()) for path in paths)
+    if not inputs:
+        return [
+            f"no Python file found under {where} (tool folders, .gitignore'd paths and "
+            "exclude patterns are skipped); is this the project's folder?"
+        ]
+    if not any(item.content and _FLASK_IMPORT.search(item.content) for item in inputs):
+        return [f"no file under {where} imports flask: nothing to migrate there"]
+    return []
 
 
 def _solve_to_fixed_point(
@@ -461,7 +480,7 @@ def _transform_all(
     run_key = digest(
         code_fingerprint(),
         ",".join(rule.id for rule in options.rules),
-        json.dumps(options.settings, sort_keys=True, default=str),
+        json.dumps(dataclasses.asdict(options.settings), sort_keys=True),
         options.formatter or "",
         *(f"{inputs[i].source.display}={analysis.key(i)}" for i in sorted(selected)),
     )

@@ -18,6 +18,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from flask2quart._report import Finding
 from flask2quart._rules import Rule, Severity
+from flask2quart._settings import RuleSettings
 from flask2quart.analysis import catalogue
 from flask2quart.analysis.catalogue import Type
 from flask2quart.analysis.model import FileModel, FunctionInfo, Site
@@ -48,7 +49,7 @@ class FileContext:
     model: FileModel
     plan: Plan
     evaluator: Evaluator
-    options: dict[str, Any] = field(default_factory=dict)
+    settings: RuleSettings = field(default_factory=RuleSettings)
     pending: list[_PendingFinding] = field(default_factory=list)
     imports: list[ImportRequest] = field(default_factory=list)
     # generator expressions that received an ``await`` and must become list comprehensions

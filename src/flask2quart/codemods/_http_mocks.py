@@ -45,7 +45,7 @@ def requests_conversion(plan: Plan) -> Conversion:
 
 
 def transport(context: FileContext) -> str:
-    return str(context.options.get("http_transport", "aiohttp"))
+    return context.settings.http_transport
 
 
 def httpx_name(context: FileContext) -> str:

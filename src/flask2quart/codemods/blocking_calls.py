@@ -96,7 +96,7 @@ class BlockingCalls(Rule):
         replacement, code = BLOCKING[name]
         label = name.removeprefix("builtins.")
         tag = f" ({code})" if code else ""
-        if context.options.get("wrap_blocking") and BLOCKING[name] not in (_FILES,):
+        if context.settings.wrap_blocking and BLOCKING[name] not in (_FILES,):
             context.report(
                 original_node,
                 self.id,

@@ -67,7 +67,7 @@ class GatherLoops(Rule):
         )
 
     def _enabled(self, node: cst.CSTNode) -> bool:
-        if self.context.options.get("gather"):
+        if self.context.settings.gather:
             return True
         self.context.report(
             node,
@@ -86,7 +86,7 @@ class GatherLoops(Rule):
         iterable: cst.BaseExpression,
     ) -> cst.Await:
         calls = cst.GeneratorExp(elt=call, for_in=cst.CompFor(target=target, iter=iterable))
-        limit = int(str(self.context.options.get("gather_limit", 0) or 0))
+        limit = self.context.settings.gather_limit
         if limit > 0:
             index = self.context.plan.index
             module = helper_module(index.modules, index.functions)

@@ -149,7 +149,7 @@ class HttpxExceptions(Rule):
     def _class(self, target: str) -> cst.Attribute:
         if target.startswith("json."):
             return cst.Attribute(cst.Name(self.context.module_for("json")), cst.Name(target[5:]))
-        httpx = client_module(str(self.context.options.get("http_transport", "aiohttp")))
+        httpx = client_module(self.context.settings.http_transport)
         return cst.Attribute(cst.Name(self.context.module_for(httpx)), cst.Name(target))
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:

@@ -93,7 +93,7 @@ class RequestsToHttpx(Rule):
         return self.context.module_for(client_module(self._transport()))
 
     def _transport(self) -> str:
-        return str(self.context.options.get("http_transport", "aiohttp"))
+        return self.context.settings.http_transport
 
     def _helper(self, name: str) -> str:
         self.context.data["http_client"] = True

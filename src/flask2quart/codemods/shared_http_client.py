@@ -17,7 +17,7 @@ from flask2quart._project import ProjectContext
 from flask2quart._rules import Rule
 
 from ._generated import write_generated
-from ._http_helper import DEPENDENCIES, TRANSPORTS, helper_module, helper_source
+from ._http_helper import DEPENDENCIES, helper_module, helper_source
 
 _USES_HELPER = "http_client"
 _REGISTERS = "http_client_registered"
@@ -74,9 +74,7 @@ class SharedHttpClient(Rule):
         )
         if not used:
             return
-        transport = str(project.settings.get("http_transport", "aiohttp"))
-        if transport not in TRANSPORTS:
-            transport = "aiohttp"
+        transport = project.settings.http_transport
         index = project.plan.index
         module = helper_module(index.modules, index.functions)
         if not write_generated(project, module, helper_source(transport), cls.id):  # type: ignore[arg-type]

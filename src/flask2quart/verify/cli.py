@@ -81,11 +81,24 @@ def _scenario(original: Path, app: str, path: Path | None) -> Scenario:
 
 
 def _migrate(original: Path, into: Path) -> None:
-    from flask2quart._runner import Options, run
-    from flask2quart.codemods import RULES
+    """Convert exactly as ``flask2quart migrate ORIGINAL --out`` would: the project's
+    ``[tool.flask2quart]`` settings and rule selection, opt-in rules off unless enabled there."""
+    from flask2quart._config import ConfigError, load_config
+    from flask2quart._migration import migration_for
+    from flask2quart._runner import run
+    from flask2quart._settings import resolve
+    from flask2quart.codemods import UnknownRuleError
 
+    try:
+        config = load_config([original])
+        settings = resolve(config.values, {})
+        migration = migration_for(settings, config, "out", into)
+    except (ConfigError, UnknownRuleError) as error:
+        _fail(EXIT_USAGE, f"cannot migrate {original}: {error}")
+        return
     click.echo(f"migrating {original} into a temporary copy ({into})", err=True)
-    result = run([original], Options(mode="out", out_dir=into, rules=RULES))
+    click.echo(f"as `flask2quart migrate` would: {migration.describe(settings, config)}", err=True)
+    result = run([original], migration.options)
     errors = [f for f in result.findings if getattr(f, "severity", "") == "error"]
     if result.counts["failed"]:
         _fail(
