@@ -4,13 +4,15 @@
 per file: blueprint view modules (routes, forms, templates, flash, JSON), service modules that
 call HTTP APIs with ``requests`` two calls away from the views, model and utility modules that
 mention neither Flask nor requests (most of a real tree), and pytest modules that drive the test
-client. The mix is deterministic for a given seed.
+client. The mix is deterministic for a given seed. Every file written must compile, or the run
+fails. ``--smoke`` writes a tree of ``--files 10`` into a temporary folder and removes it.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import tempfile
 from pathlib import Path
 
 VIEW = '''"""Views for the {name} area."""
@@ -232,15 +234,41 @@ def generate(out: Path, files: int, seed: int) -> int:
     return written + 5
 
 
+def check_compiles(out: Path) -> int:
+    """Lines under ``out``; a file that does not compile ends the run (the template broke)."""
+    lines = 0
+    for path in sorted(out.rglob("*.py")):
+        source = path.read_text()
+        try:
+            compile(source, str(path), "exec")
+        except SyntaxError as error:
+            raise SystemExit(f"generated file does not compile: {error}") from None
+        lines += source.count("\n")
+    return lines
+
+
+def write(out: Path, files: int, seed: int) -> None:
+    count = generate(out, files, seed)
+    lines = check_compiles(out)
+    print(f"wrote {count} files, {lines} lines under {out}; every file compiles")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", type=Path)
+    parser.add_argument("out", type=Path, nargs="?")
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--smoke", action="store_true", help="a tiny tree in a temporary folder, then removed"
+    )
     args = parser.parse_args()
-    count = generate(args.out, args.files, args.seed)
-    lines = sum(p.read_text().count("\n") for p in args.out.rglob("*.py"))
-    print(f"wrote {count} files, {lines} lines under {args.out}")
+    if args.smoke:
+        with tempfile.TemporaryDirectory(prefix="f2q-codebase-") as scratch:
+            write(args.out or Path(scratch), 10, args.seed)
+    elif args.out is None:
+        parser.error("OUT is required (or --smoke)")
+    else:
+        write(args.out, args.files, args.seed)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ app pays.
 
     python benchmarks/http_client_cpu.py                     # table on stdout
     python benchmarks/http_client_cpu.py --json results.json # plus raw samples and metadata
+    python benchmarks/http_client_cpu.py --smoke             # every client runs (a test does)
 
 Clients: ``requests`` (a Session, one thread per concurrent caller: what a Flask app does),
 ``aiohttp`` (a raw ClientSession: the floor), ``converted-aiohttp`` (the default transport),
@@ -36,6 +37,8 @@ from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from flask2quart.verify.processes import Children, sigterm_as_interrupt
 
 CLIENTS = ("requests", "aiohttp", "converted-aiohttp", "converted-httpcore", "converted-httpx2")
 BODY = b'{"id": 1, "value": 2}'
@@ -135,8 +138,10 @@ def run_aiohttp(url: str, calls: int, warmup: int, concurrency: int) -> float:
     return asyncio.run(main())
 
 
-def run_converted(transport: str, url: str, calls: int, warmup: int, concurrency: int) -> float:
-    from flask2quart.codemods._http_helper import helper_source
+def run_converted(client: str, url: str, calls: int, warmup: int, concurrency: int) -> float:
+    from flask2quart.codemods._http_helper import TRANSPORTS, helper_source
+
+    transport = {f"converted-{t}": t for t in TRANSPORTS}[client]
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "http_client.py"
@@ -168,7 +173,7 @@ def client_main(client: str, url: str, calls: int, warmup: int, concurrency: int
     elif client == "aiohttp":
         cpu = run_aiohttp(url, calls, warmup, concurrency)
     else:
-        cpu = run_converted(client.removeprefix("converted-"), url, calls, warmup, concurrency)
+        cpu = run_converted(client, url, calls, warmup, concurrency)
     print(json.dumps({"cpu_seconds": cpu}))
 
 
@@ -193,14 +198,17 @@ def per_call_ms(samples: list[float], calls: int) -> float:
 
 
 def table(results: dict[str, dict[int, list[float]]], calls: int, levels: list[int]) -> str:
-    floor = {level: per_call_ms(results["aiohttp"][level], calls) for level in levels}
+    # Ratios need the aiohttp floor: none when --clients leaves it out or it measured 0 s.
+    floor: dict[int, float] = {}
+    if "aiohttp" in results:
+        floor = {level: per_call_ms(results["aiohttp"][level], calls) for level in levels}
     header = "| client | " + " | ".join(f"{c} concurrent" for c in levels) + " |"
     lines = [header, "|---|" + "---:|" * len(levels)]
     for client, by_level in results.items():
         cells = []
         for level in levels:
             ms = per_call_ms(by_level[level], calls)
-            ratio = f" ({ms / floor[level]:.1f}x aiohttp)" if "aiohttp" in results else ""
+            ratio = f" ({ms / floor[level]:.1f}x aiohttp)" if floor.get(level) else ""
             cells.append(f"{ms:.3f} ms{ratio}")
         lines.append(f"| {client} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -222,45 +230,80 @@ def machine() -> dict[str, Any]:
 # ---------------------------------------------------------------------------- driver
 
 
-def _start_server() -> tuple[subprocess.Popen[bytes], str]:
+def _start_server(children: Children) -> str:
+    """Start the server in its own process group (``children`` ends it); return its URL."""
     descriptor, name = tempfile.mkstemp(suffix=".port")
     os.close(descriptor)
     port_file = Path(name)
-    server = subprocess.Popen([sys.executable, __file__, "--serve", name])
-    deadline = time.monotonic() + 10
-    while not port_file.read_text():
-        if time.monotonic() > deadline or server.poll() is not None:
-            server.kill()
-            raise SystemExit("benchmark server did not start")
-        time.sleep(0.05)
-    port = port_file.read_text()
-    port_file.unlink()
+    try:
+        server = children.start([sys.executable, __file__, "--serve", name])
+        deadline = time.monotonic() + 10
+        while not port_file.read_text():
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("benchmark server did not start")
+            time.sleep(0.05)
+        port = port_file.read_text()
+    finally:
+        port_file.unlink()
     with socket.create_connection(("127.0.0.1", int(port)), timeout=5):
         pass
-    return server, f"http://127.0.0.1:{port}/items/1"
+    return f"http://127.0.0.1:{port}/items/1"
 
 
 def measure(client: str, url: str, args: argparse.Namespace, level: int) -> float:
     command = [sys.executable, __file__, "--client", client, "--url", url]
     command += ["--calls", str(args.calls), "--warmup", str(args.warmup), "--levels", str(level)]
+    # run() kills the client on a timeout or on any exception here (Ctrl-C, SIGTERM).
     done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{client} failed:\n{done.stderr}")
     return float(json.loads(done.stdout.splitlines()[-1])["cpu_seconds"])
 
 
-def main() -> None:
+def measure_all(
+    clients: list[str], args: argparse.Namespace, levels: list[int]
+) -> dict[str, dict[int, list[float]]]:
+    results: dict[str, dict[int, list[float]]] = {
+        c: {level: [] for level in levels} for c in clients
+    }
+    # SIGTERM unwinds like Ctrl-C, so the server is stopped whichever way the run ends.
+    with sigterm_as_interrupt(), Children() as children:
+        url = _start_server(children)
+        for _ in range(args.repeat):
+            for client in clients:
+                for level in levels:
+                    results[client][level].append(measure(client, url, args, level))
+    return results
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=5000)
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--levels", default="10,100", help="concurrency levels, comma-separated")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--clients", default=",".join(CLIENTS))
-    parser.add_argument("--json", type=Path, help="write raw samples and metadata here")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", type=Path, help="write raw samples and metadata here")
+    output.add_argument(
+        "--smoke",
+        action="store_true",
+        help="check that every client still runs: a few calls, one run; the figures mean nothing",
+    )
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--client", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    unknown = set(args.clients.split(",")) - set(CLIENTS)
+    if unknown:
+        parser.error(f"unknown clients {sorted(unknown)}; choose from {', '.join(CLIENTS)}")
+    if args.smoke:
+        args.calls, args.warmup, args.levels, args.repeat = 20, 5, "2", 1
+    return args
+
+
+def main() -> None:
+    args = parse_args()
     levels = [int(level) for level in args.levels.split(",")]
     if args.serve:
         serve(args.serve)
@@ -270,30 +313,15 @@ def main() -> None:
         return
     clients = [c for c in args.clients.split(",") if available(c)]
     skipped = sorted(set(args.clients.split(",")) - set(clients))
-    server, url = _start_server()
-    results: dict[str, dict[int, list[float]]] = {
-        c: {level: [] for level in levels} for c in clients
-    }
-    try:
-        for _ in range(args.repeat):
-            for client in clients:
-                for level in levels:
-                    results[client][level].append(measure(client, url, args, level))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    results = measure_all(clients, args, levels)
     print(f"CPU per call, median of {args.repeat} runs of {args.calls} GETs (client on one core):")
     print(table(results, args.calls, levels))
     if skipped:
         print(f"skipped (not installed): {', '.join(skipped)}")
+    data = {"machine": machine(), "calls": args.calls, "warmup": args.warmup, "samples": results}
+    raw = json.dumps(data, indent=1) + "\n"  # built in a smoke run too, so it cannot rot
     if args.json:
-        data = {
-            "machine": machine(),
-            "calls": args.calls,
-            "warmup": args.warmup,
-            "samples": results,
-        }
-        args.json.write_text(json.dumps(data, indent=1) + "\n")
+        args.json.write_text(raw)
 
 
 if __name__ == "__main__":

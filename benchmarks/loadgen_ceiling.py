@@ -4,6 +4,7 @@ Not a test: a measurement to run by hand on a quiet machine, whose figures go to
 docs/verify.md ("How fast is the generator?").
 
     .venv/bin/python benchmarks/loadgen_ceiling.py [--repeats 2] [--duration 10] [--connections 50]
+    .venv/bin/python benchmarks/loadgen_ceiling.py --smoke   # every generator runs (a test does)
 
 The trivial server is nginx (Debian package nginx-light) returning "ok" on keep-alive
 connections, pinned to the first CPU; if nginx is missing, a small asyncio server stands in (and
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import shutil
@@ -30,9 +32,17 @@ from pathlib import Path
 
 from flask2quart.verify import machine
 from flask2quart.verify.loadgen import LoadPlan, decode_histogram, run_in_process
-from flask2quart.verify.processes import Children, default_cpu_split, pin_prefix
+from flask2quart.verify.processes import (
+    Children,
+    default_cpu_split,
+    pin_prefix,
+    pinning_problem,
+    sigterm_as_interrupt,
+)
 
 REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+# Enough for every generator to connect, answer and be measured, not enough to mean anything.
+SMOKE = {"repeats": 1, "duration": 0.3, "warmup": 0.2, "connections": 2, "rate": 200.0}
 
 NGINX_CONF = """
 worker_processes 1; daemon off; pid {root}/nginx.pid; error_log {root}/error.log warn;
@@ -84,7 +94,9 @@ def wait_until_listening(port: int, timeout: float = 10.0) -> None:
     raise SystemExit(f"the trivial server did not listen on port {port} within {timeout} s")
 
 
-def start_server(children: Children, cpus: list[int], root: Path, port: int) -> tuple[str, int]:
+def start_server(
+    children: Children, cpus: list[int] | None, root: Path, port: int
+) -> tuple[str, int]:
     nginx = shutil.which("nginx") or (
         "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
     )
@@ -107,7 +119,7 @@ def ours(
     children: Children,
     port: int,
     server_pid: int,
-    cpus: list[int],
+    cpus: list[int] | None,
     args: argparse.Namespace,
     rate: float = 0.0,
 ) -> dict[str, object]:
@@ -155,7 +167,7 @@ def wrk(
     children: Children,
     port: int,
     server_pid: int,
-    cpus: list[int],
+    cpus: list[int] | None,
     root: Path,
     args: argparse.Namespace,
 ) -> dict[str, object] | None:
@@ -166,7 +178,7 @@ def wrk(
     script.write_text(WRK_LUA)
     url = f"http://127.0.0.1:{port}/"
     base = [*pin_prefix(cpus), binary, "-t1", f"-c{args.connections}"]
-    warm = children.start([*base, f"-d{int(args.warmup)}s", url], stdout=subprocess.DEVNULL)
+    warm = children.start([*base, _wrk_seconds(args.warmup), url], stdout=subprocess.DEVNULL)
     warm.wait()
     children.stop(warm)
     before = (
@@ -175,7 +187,7 @@ def wrk(
         machine.tree_ticks(os.getpid()),
     )
     process = children.start(
-        [*base, f"-d{int(args.duration)}s", "-s", str(script), url],
+        [*base, _wrk_seconds(args.duration), "-s", str(script), url],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -187,7 +199,7 @@ def wrk(
     children.stop(process)
     match = re.search(rb"WRKJSON (\{.*\})", out)
     if not match:
-        return None
+        raise SystemExit(f"wrk printed no summary (exit {process.returncode})")
     data = json.loads(match.group(1))
     per_second = machine.TICKS_PER_SECOND * wall
     server_cpu = (after[1] - before[1]) / per_second
@@ -204,6 +216,11 @@ def wrk(
         "errors": data["errors"],
         "others_cpu": max(0.0, busy - ours_cpu),
     }
+
+
+def _wrk_seconds(seconds: float) -> str:
+    # wrk takes whole seconds: -d0s would be an error, not a short run.
+    return f"-d{max(1, math.ceil(seconds))}s"
 
 
 def show(rows: list[dict[str, object]]) -> None:
@@ -225,25 +242,54 @@ def show(rows: list[dict[str, object]]) -> None:
         )
 
 
-def main() -> None:
+def failures(rows: list[dict[str, object]]) -> list[str]:
+    """Rows that show a broken path rather than a slow one: nothing answered, or errors."""
+    return [
+        f"{row['generator']}: {row['req_s']} req/s, {row['errors']} errors"
+        for row in rows
+        if not row["req_s"] or row["errors"]
+    ]
+
+
+def cpu_split(smoke: bool) -> tuple[list[int] | None, list[int] | None]:
+    """(server CPUs, generator CPUs); a smoke run goes unpinned where pinning is impossible."""
+    split = default_cpu_split()
+    if split is None:
+        problem: str | None = "needs two usable CPUs: one for the server, one for the generator"
+    else:
+        problem = pinning_problem(split[0][:1], split[1])
+    if split is not None and problem is None:
+        return split[0][:1], split[1]
+    if not smoke:
+        raise SystemExit(problem)
+    print(f"not pinned ({problem}): good enough for a smoke run")
+    return None, None
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--rate", type=float, default=10_000.0, help="the open-loop check's rate")
-    args = parser.parse_args()
-    split = default_cpu_split()
-    if split is None:
-        raise SystemExit("needs two usable CPUs: one for the server, one for the generator")
-    server_cpus, load_cpus = split[0][:1], split[1]
-    print(
-        f"machine: {machine.cpu_model()}, {machine.usable_cpus()} usable; server on CPU "
-        f"{server_cpus}, generator on CPU {load_cpus}; {args.connections} connections, "
-        f"{args.warmup:g} s warm-up + {args.duration:g} s measured"
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="check that every generator still runs: one short repeat, the figures mean nothing",
     )
+    args = parser.parse_args()
+    if args.smoke:
+        vars(args).update(SMOKE)
+    return args
+
+
+def measure(
+    children: Children, cpus: tuple[list[int] | None, list[int] | None], args: argparse.Namespace
+) -> list[dict[str, object]]:
+    server_cpus, load_cpus = cpus
     rows: list[dict[str, object]] = []
-    with Children() as children, tempfile.TemporaryDirectory(prefix="f2q-ceiling-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="f2q-ceiling-") as tmp:
         port = free_port()
         name, server_pid = start_server(children, server_cpus, Path(tmp), port)
         print(f"server: {name} on 127.0.0.1:{port}")
@@ -256,7 +302,25 @@ def main() -> None:
                 if row is not None:
                     row["generator"] = f"r{repeat} {row['generator']}"
                     rows.append(row)
+    return rows
+
+
+def main() -> None:
+    args = parse_args()
+    cpus = cpu_split(args.smoke)
+    print(
+        f"machine: {machine.cpu_model()}, {len(machine.usable_cpus())} usable CPUs; server on "
+        f"CPU {cpus[0]}, generator on CPU {cpus[1]}; {args.connections} connections, "
+        f"{args.warmup:g} s warm-up + {args.duration:g} s measured"
+    )
+    if shutil.which("wrk") is None:
+        print("wrk: not installed (Debian package wrk), so no row to compare with")
+    # SIGTERM unwinds like Ctrl-C, so leaving the block ends every server and generator.
+    with sigterm_as_interrupt(), Children() as children:
+        rows = measure(children, cpus, args)
     show(rows)
+    if args.smoke and (broken := failures(rows)):
+        raise SystemExit("smoke run failed: " + "; ".join(broken))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 """How fast ``flask2quart migrate --check`` is, against the floor of any LibCST tool.
 
 ``python benchmarks/migrate_speed.py [--tree PATH ...] [--repeat 3] [--json out.json]``
+``python benchmarks/migrate_speed.py --smoke`` (every measurement once, on a tiny generated tree;
+the figures mean nothing, a test runs it)
 
 For each tree (by default a generated Flask code base of ~100k lines in ~1,000 files, made with
 ``generate_codebase.py``), in one run, each measurement repeated and the median kept:
@@ -11,7 +13,9 @@ For each tree (by default a generated Flask code base of ~100k lines in ~1,000 f
 * ``migrate --check`` with a cache: a cold run, then a rerun on the unchanged tree.
 
 CPU seconds (user+sys of the child processes) are the steadier measure on a shared machine;
-wall seconds are printed too. Ratios compare medians measured side by side in this run.
+wall seconds are printed too. Ratios compare medians measured side by side in this run. A
+command that fails (``migrate`` exit code above 1, a floor that does not round-trip) ends the run:
+its time would be meaningless.
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ import argparse
 import json
 import platform
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -30,6 +33,8 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 FLASK2QUART = Path(sys.executable).parent / "flask2quart"
+# migrate --check exits 1 when files would change, which is what a Flask tree is for.
+CHECK_OK = (0, 1)
 
 FLOOR = """
 import sys, libcst
@@ -48,18 +53,23 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def measure(command: list[str], stdin: str = "", cwd: Path | None = None) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of the child and its descendants)."""
+def measure(command: list[str], stdin: str = "", ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the child and its descendants); exit if it failed."""
     before = _children_cpu()
     start = time.perf_counter()
-    subprocess.run(command, input=stdin, text=True, capture_output=True, cwd=cwd, check=False)
-    return time.perf_counter() - start, _children_cpu() - before
+    done = subprocess.run(command, input=stdin, text=True, capture_output=True, check=False)
+    elapsed = time.perf_counter() - start, _children_cpu() - before
+    if done.returncode not in ok:
+        shown = " ".join("<script>" if "\n" in part else part for part in command)
+        tail = " | ".join(done.stderr.strip().splitlines()[-5:])
+        raise SystemExit(f"{shown} exited {done.returncode}: {tail}")
+    return elapsed
 
 
 def median_of(
-    repeat: int, command: list[str], stdin: str = "", cwd: Path | None = None
+    repeat: int, command: list[str], stdin: str = "", ok: tuple[int, ...] = (0,)
 ) -> dict[str, float]:
-    runs = [measure(command, stdin, cwd) for _ in range(repeat)]
+    runs = [measure(command, stdin, ok) for _ in range(repeat)]
     return {
         "wall": statistics.median(r[0] for r in runs),
         "cpu": statistics.median(r[1] for r in runs),
@@ -86,14 +96,14 @@ def bench_tree(tree: Path, repeat: int) -> dict[str, object]:
         "floor (relevant files)": median_of(repeat, python, "\n".join(map(str, relevant))),
     }
     check = [str(FLASK2QUART), "migrate", str(tree), "--check"]
-    results["migrate -j1 cold"] = median_of(repeat, [*check, "--no-cache", "-j", "1"])
-    results["migrate -j2 cold"] = median_of(repeat, [*check, "--no-cache", "-j", "2"])
+    results["migrate -j1 cold"] = median_of(repeat, [*check, "--no-cache", "-j", "1"], ok=CHECK_OK)
+    results["migrate -j2 cold"] = median_of(repeat, [*check, "--no-cache", "-j", "2"], ok=CHECK_OK)
     cold, warm = [], []
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as cache:
             cached = [*check, "--cache-dir", cache, "-j", "2"]
-            cold.append(measure(cached))
-            warm.append(measure(cached))
+            cold.append(measure(cached, ok=CHECK_OK))
+            warm.append(measure(cached, ok=CHECK_OK))
     results["migrate cache cold"] = {
         "wall": statistics.median(r[0] for r in cold),
         "cpu": statistics.median(r[1] for r in cold),
@@ -128,8 +138,8 @@ def report(data: dict[str, object]) -> str:
     ]
     for name, value in results.items():
         wall, cpu = value["wall"], value["cpu"]
-        files_per_s = data["files"] / wall if wall else 0  # type: ignore[operator]
-        lines_per_s = data["lines"] / wall if wall else 0  # type: ignore[operator]
+        files_per_s = data["files"] / wall if wall else 0
+        lines_per_s = data["lines"] / wall if wall else 0
         out.append(
             f"| {name} | {wall:.2f} | {cpu:.2f} | {files_per_s:,.0f} | {lines_per_s:,.0f} | "
             f"{cpu / floor:.2f}x |"
@@ -137,35 +147,46 @@ def report(data: dict[str, object]) -> str:
     return "\n".join(out)
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tree", type=Path, action="append", default=[])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--json", type=Path)
+    parser.add_argument("--files", type=int, default=1000, help="size of the generated tree")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", type=Path)
+    output.add_argument(
+        "--smoke",
+        action="store_true",
+        help="every measurement once on a tiny generated tree; the figures mean nothing",
+    )
     args = parser.parse_args()
-    trees = list(args.tree)
-    scratch = None
-    if not trees:
-        scratch = Path(tempfile.mkdtemp())
-        subprocess.run(
-            [sys.executable, str(HERE / "generate_codebase.py"), str(scratch / "generated")],
-            check=True,
-        )
-        trees = [scratch / "generated"]
-    try:
+    if args.smoke:
+        args.repeat, args.files = 1, 10
+    return args
+
+
+def generated_tree(scratch: Path, files: int) -> Path:
+    tree = scratch / "generated"
+    command = [sys.executable, str(HERE / "generate_codebase.py"), str(tree), "--files", str(files)]
+    subprocess.run(command, check=True)
+    return tree
+
+
+def main() -> None:
+    args = parse_args()
+    with tempfile.TemporaryDirectory(prefix="f2q-speed-") as scratch:
+        trees = list(args.tree) or [generated_tree(Path(scratch), args.files)]
         data = {
             "machine": f"{platform.platform()}, {platform.python_version()}",
             "trees": [bench_tree(tree, args.repeat) for tree in trees],
         }
-    finally:
-        if scratch is not None:
-            shutil.rmtree(scratch)
     print(f"Machine: {data['machine']}\n")
     for tree in data["trees"]:
         print(report(tree))  # type: ignore[arg-type]
         print()
+    raw = json.dumps(data, indent=2)  # built in a smoke run too, so it cannot rot
     if args.json:
-        args.json.write_text(json.dumps(data, indent=2))
+        args.json.write_text(raw)
 
 
 if __name__ == "__main__":
