@@ -155,14 +155,17 @@ def test_export_locust_writes_the_scenario_without_measuring(
     assert result.exit_code == EXIT_OK, result.output
     source = target.read_text()
     compile(source, str(target), "exec")
-    assert "def get_json(self)" in source and "def get_health(self)" in source
+    # json_app has a scenario.toml: it is the scenario when --scenario is not given.
+    assert "def greet(self)" in source and "def echo(self)" in source
+    assert "using scenario" in result.output
     assert started == []
 
 
-def test_usage_errors(json_app: Path, tmp_path: Path) -> None:
+def test_usage_errors(json_app: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FLASK_APP", raising=False)
     runner = CliRunner()
-    missing_app = runner.invoke(main, ["verify", str(json_app)])
-    assert missing_app.exit_code == EXIT_USAGE and "--app" in missing_app.output
+    no_app = runner.invoke(main, ["verify", str(tmp_path)])  # nothing to find --app in
+    assert no_app.exit_code == EXIT_USAGE and "--app" in no_app.output
     bad_app = runner.invoke(main, ["verify", str(json_app), "--app", "wsgi"])
     assert bad_app.exit_code == EXIT_USAGE and "MODULE:NAME" in bad_app.output
     scenario = tmp_path / "bad.toml"

@@ -6,7 +6,8 @@ Exit codes:
 0     done; with ``--fail-on-regression``, no regression beyond the limit
 1     ``--fail-on-regression PCT``: a latency percentile is slower by more than PCT (the whole
       95 % interval above it), the converted app did not sustain the rate, or it had new errors
-2     usage error (bad option value, missing argument, unreadable or invalid scenario)
+2     usage error (bad option value, missing argument, no app found without ``--app``,
+      unreadable or invalid scenario)
 3     the apps answer differently (equivalence check); nothing was measured
 4     nothing could be measured: migration failed, a server did not start, the load generator
       failed, or a side ended without a valid round
@@ -40,6 +41,7 @@ EXIT_INTERRUPTED = 130
 
 # --quick: 3 rounds of 2 s warm-up + 5 s per side, 1 s capacity-probe steps: about a minute.
 QUICK_ROUNDS, QUICK_WARMUP, QUICK_DURATION, QUICK_PROBE_STEP = 3, 2.0, 5.0, 1.0
+SCENARIO_FILE = "scenario.toml"  # in ORIGINAL's top folder: the scenario when none is given
 
 
 def _cpus(value: str | None, option: str) -> list[int] | None:
@@ -72,9 +74,35 @@ def _write_reports(record: RunRecord, result: Analysis, outputs: dict[str, Path 
             click.echo(f"wrote {kind} report to {path}", err=True)
 
 
+def _chosen_app(original: Path, app: str | None) -> str:
+    """``--app``, else the app ``flask run`` would find in ORIGINAL (read, not imported)."""
+    from flask2quart.verify.discovery import AppNotFound, find_app
+    from flask2quart.verify.scenario import check_app_spec
+
+    if app is None:
+        try:
+            found = find_app(original, os.environ)
+        except AppNotFound as error:
+            raise click.UsageError(str(error)) from None
+        click.echo(f"using app {found.spec} ({found.origin})", err=True)
+        return found.spec
+    try:
+        check_app_spec(app)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--app") from None
+    return app
+
+
 def _scenario(original: Path, app: str, path: Path | None) -> Scenario:
     from flask2quart.verify.scenario import app_routes, default_scenario, load_scenario
 
+    beside = original / SCENARIO_FILE
+    if path is None and beside.is_file():
+        click.echo(
+            f"using scenario {beside} (found beside the app; --scenario FILE for another)",
+            err=True,
+        )
+        path = beside
     if path is not None:
         return load_scenario(path)
     return default_scenario(app_routes(original, app, dict(os.environ)))
@@ -115,7 +143,8 @@ def _migrate(original: Path, into: Path) -> None:
     metavar="MODULE:NAME",
     help=(
         "The app in both trees: MODULE:NAME or MODULE:factory(), importable from the tree's top "
-        "folder (e.g. wsgi:app)."
+        "folder (e.g. wsgi:app). Default: FLASK_APP, else the app or create_app() in ORIGINAL's "
+        "wsgi.py or app.py, found as `flask run` finds it."
     ),
 )
 @click.option(
@@ -123,8 +152,8 @@ def _migrate(original: Path, into: Path) -> None:
     "scenario_path",
     type=click.Path(dir_okay=False, path_type=Path),
     help=(
-        "TOML scenario (requests, weights, upstream mocks). Default: every GET route without "
-        "arguments."
+        "TOML scenario (requests, weights, upstream mocks). Default: ORIGINAL/scenario.toml if "
+        "there is one, else every GET route without arguments."
     ),
 )
 @click.option(
@@ -306,7 +335,7 @@ def verify_command(
         from flask2quart.verify.locust import to_locustfile
         from flask2quart.verify.processes import sigterm_as_interrupt
         from flask2quart.verify.results import load_run, write_text_atomically
-        from flask2quart.verify.scenario import ScenarioError, check_app_spec
+        from flask2quart.verify.scenario import ScenarioError
         from flask2quart.verify.servers import server_available
     except ImportError as error:
         _fail(
@@ -346,12 +375,7 @@ def verify_command(
         sys.exit(EXIT_REGRESSION if result.regression else EXIT_OK)
     if original is None:
         raise click.UsageError("give the ORIGINAL app's folder (or --from-json FILE)")
-    if app is None:
-        raise click.UsageError("give --app MODULE:NAME or --app MODULE:factory()")
-    try:
-        check_app_spec(app)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--app") from None
+    app = _chosen_app(original, app)
     if options["server"] == "uvicorn" and not server_available("uvicorn"):
         raise click.BadParameter(
             "uvicorn is not installed (pip install uvicorn)", param_hint="--server"
