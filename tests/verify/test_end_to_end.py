@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from flask2quart.cli import main
 from flask2quart.verify import machine, processes
-from flask2quart.verify.cli import EXIT_NOT_EQUIVALENT, EXIT_OK, EXIT_USAGE
+from flask2quart.verify.cli import EXIT_NOT_EQUIVALENT, EXIT_NOT_MEASURED, EXIT_OK, EXIT_USAGE
 from flask2quart.verify.scenario import app_routes
 
 SAMPLE_APPS = Path(__file__).resolve().parents[2] / "sample_apps"
@@ -133,6 +133,26 @@ def test_altered_converted_app_fails_the_equivalence_check(
     assert "GET /json: body: original" in result.output
     assert "GET /plaintext: body: original" in result.output
     assert "POST /echo" not in result.output  # unchanged routes are not reported
+    assert_nothing_left(started)
+
+
+def test_a_converted_app_that_cannot_start_names_its_error_and_log(
+    json_app: Path, tmp_path: Path, started: list[int]
+) -> None:
+    converted = tmp_path / "converted"
+    shutil.copytree(json_app, converted)
+    wsgi = converted / "wsgi.py"
+    wsgi.write_text("import f2q_no_such_module\n" + wsgi.read_text())
+    result = CliRunner().invoke(main, ["verify", str(json_app), str(converted), *SHORT])
+    assert result.exit_code == EXIT_NOT_MEASURED, result.output
+    error = next(line for line in result.output.splitlines() if line.startswith("error: "))
+    assert "the converted app's server (hypercorn) exited with code" in error
+    assert "ModuleNotFoundError: No module named 'f2q_no_such_module' (full log: " in error
+    log = Path(error.rsplit("(full log: ", 1)[1].removesuffix(")"))
+    try:
+        assert "Traceback (most recent call last):" in log.read_text()
+    finally:
+        log.unlink()
     assert_nothing_left(started)
 
 
