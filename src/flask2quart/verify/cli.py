@@ -369,6 +369,9 @@ def verify_command(
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--from-json") from None
         record.settings.update(overrides)
+        if overrides:
+            # The saved argv measured the run; the reports also name what changed its limits.
+            record.settings["reanalysed_with"] = ["flask2quart", *sys.argv[1:]]
         result = analysis_module.analyse(record)
         report.print_terminal(record, result, console)
         _write_reports(record, result, outputs)
