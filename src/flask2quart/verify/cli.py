@@ -39,8 +39,10 @@ EXIT_NOT_EQUIVALENT = 3
 EXIT_NOT_MEASURED = 4
 EXIT_INTERRUPTED = 130
 
-# --quick: 3 rounds of 2 s warm-up + 5 s per side, 1 s capacity-probe steps: about a minute.
+# --quick: 3 rounds of 2 s warm-up + 5 s per side, 1 s capacity-probe steps. QUICK_TAKES is
+# what orchestrate.estimate() computes for them (a test keeps the two, and the docs, in step).
 QUICK_ROUNDS, QUICK_WARMUP, QUICK_DURATION, QUICK_PROBE_STEP = 3, 2.0, 5.0, 1.0
+QUICK_TAKES = "70–90 s"
 SCENARIO_FILE = "scenario.toml"  # in ORIGINAL's top folder: the scenario when none is given
 
 
@@ -276,7 +278,11 @@ def _migrate(original: Path, into: Path) -> None:
 @click.option(
     "--quick",
     is_flag=True,
-    help="About a minute: 3 short rounds per side. A rough answer, and the report says so.",
+    help=(
+        f"A rough answer in about {QUICK_TAKES} on 2 cores, more if rounds are replaced: "
+        f"{QUICK_ROUNDS} rounds per side of {QUICK_WARMUP:g} s warm-up + {QUICK_DURATION:g} s, "
+        f"{QUICK_PROBE_STEP:g} s probe steps. The report says it is rough."
+    ),
 )
 @click.option(
     "--seed",
@@ -466,7 +472,12 @@ def _measure(settings: Settings) -> RunRecord:
     from rich.console import Console
 
     from flask2quart.verify.loadgen import GeneratorError
-    from flask2quart.verify.orchestrate import EquivalenceFailure, MeasurementError, measure
+    from flask2quart.verify.orchestrate import (
+        EquivalenceFailure,
+        MeasurementError,
+        estimate,
+        measure,
+    )
     from flask2quart.verify.servers import ServerError
 
     # No source path column and no wrapping: progress lines stay one line each in a CI log.
@@ -479,8 +490,8 @@ def _measure(settings: Settings) -> RunRecord:
             highlight=False,
         )
 
-    if settings.quick:
-        errors.log("--quick: a rough answer in about a minute (3 short rounds per side)")
+    expected = f"this run takes {estimate(settings).describe()}"
+    errors.log(f"--quick, a rough answer: {expected}" if settings.quick else expected)
     try:
         return measure(settings, progress, argv=["flask2quart", *sys.argv[1:]])
     except EquivalenceFailure as failure:
