@@ -149,11 +149,13 @@ def test_flask_app_from_the_environment_comes_first(
     [
         pytest.param("hello:create_app('dev')", "a factory without arguments", id="factory-args"),
         pytest.param("missing", "no module missing in", id="module-not-in-the-tree"),
+        pytest.param("my-app.py", "not 'my-app:app'", id="not-an-importable-module-name"),
     ],
 )
 def test_unusable_flask_app_is_a_usage_error(tmp_path: Path, flask_app: str, message: str) -> None:
     with pytest.raises(AppNotFound, match=re.escape(f"FLASK_APP={flask_app!r}")) as caught:
-        find_app(tree(tmp_path, {"wsgi.py": "app = create()\n"}), {"FLASK_APP": flask_app})
+        root = tree(tmp_path, {"wsgi.py": "app = create()\n", "my-app.py": "app = create()\n"})
+        find_app(root, {"FLASK_APP": flask_app})
     assert message in str(caught.value)
 
 

@@ -76,17 +76,18 @@ def _from_flask_app(root: Path, value: str) -> FoundApp:
     where, _, attribute = value.partition(":")
     module = _module_name(where)
     if attribute:
-        spec = f"{module}:{attribute}"
-        if not APP_SPEC.match(spec):
-            raise AppNotFound(
-                f"FLASK_APP={value!r}: verify serves MODULE:NAME or MODULE:factory() (a factory "
-                f"without arguments); {HOW_TO_PASS}"
-            )
-        return FoundApp(spec, "from FLASK_APP")
-    source = module_file(root, module)
-    if source is None:
-        raise AppNotFound(f"FLASK_APP={value!r}: no module {module} in {root}; {HOW_TO_PASS}")
-    return _found_in(root, module, source, "FLASK_APP, found in")
+        found = FoundApp(f"{module}:{attribute}", "from FLASK_APP")
+    else:
+        source = module_file(root, module)
+        if source is None:
+            raise AppNotFound(f"FLASK_APP={value!r}: no module {module} in {root}; {HOW_TO_PASS}")
+        found = _found_in(root, module, source, "FLASK_APP, found in")
+    if not APP_SPEC.match(found.spec):
+        raise AppNotFound(
+            f"FLASK_APP={value!r}: verify serves MODULE:NAME or MODULE:factory() (a factory "
+            f"without arguments), not {found.spec!r}; {HOW_TO_PASS}"
+        )
+    return found
 
 
 def _module_name(where: str) -> str:
