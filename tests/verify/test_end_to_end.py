@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from flask2quart.cli import main
 from flask2quart.verify import machine, processes
-from flask2quart.verify.cli import EXIT_NOT_EQUIVALENT, EXIT_OK, EXIT_USAGE
+from flask2quart.verify.cli import EXIT_NOT_EQUIVALENT, EXIT_NOT_MEASURED, EXIT_OK, EXIT_USAGE
 from flask2quart.verify.scenario import app_routes
 
 SAMPLE_APPS = Path(__file__).resolve().parents[2] / "sample_apps"
@@ -136,6 +136,26 @@ def test_altered_converted_app_fails_the_equivalence_check(
     assert_nothing_left(started)
 
 
+def test_a_converted_app_that_cannot_start_names_its_error_and_log(
+    json_app: Path, tmp_path: Path, started: list[int]
+) -> None:
+    converted = tmp_path / "converted"
+    shutil.copytree(json_app, converted)
+    wsgi = converted / "wsgi.py"
+    wsgi.write_text("import f2q_no_such_module\n" + wsgi.read_text())
+    result = CliRunner().invoke(main, ["verify", str(json_app), str(converted), *SHORT])
+    assert result.exit_code == EXIT_NOT_MEASURED, result.output
+    error = next(line for line in result.output.splitlines() if line.startswith("error: "))
+    assert "the converted app's server (hypercorn) exited with code" in error
+    assert "ModuleNotFoundError: No module named 'f2q_no_such_module' (full log: " in error
+    log = Path(error.rsplit("(full log: ", 1)[1].removesuffix(")"))
+    try:
+        assert "Traceback (most recent call last):" in log.read_text()
+    finally:
+        log.unlink()
+    assert_nothing_left(started)
+
+
 def test_default_scenario_lists_get_routes_without_arguments(json_app: Path) -> None:
     assert app_routes(json_app, "wsgi:app", dict(os.environ)) == ["/health", "/json", "/plaintext"]
     assert app_routes(json_app, "jsonapi:create_app()", dict(os.environ)) == [
@@ -155,14 +175,17 @@ def test_export_locust_writes_the_scenario_without_measuring(
     assert result.exit_code == EXIT_OK, result.output
     source = target.read_text()
     compile(source, str(target), "exec")
-    assert "def get_json(self)" in source and "def get_health(self)" in source
+    # json_app has a scenario.toml: it is the scenario when --scenario is not given.
+    assert "def greet(self)" in source and "def echo(self)" in source
+    assert "using scenario" in result.output
     assert started == []
 
 
-def test_usage_errors(json_app: Path, tmp_path: Path) -> None:
+def test_usage_errors(json_app: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FLASK_APP", raising=False)
     runner = CliRunner()
-    missing_app = runner.invoke(main, ["verify", str(json_app)])
-    assert missing_app.exit_code == EXIT_USAGE and "--app" in missing_app.output
+    no_app = runner.invoke(main, ["verify", str(tmp_path)])  # nothing to find --app in
+    assert no_app.exit_code == EXIT_USAGE and "--app" in no_app.output
     bad_app = runner.invoke(main, ["verify", str(json_app), "--app", "wsgi"])
     assert bad_app.exit_code == EXIT_USAGE and "MODULE:NAME" in bad_app.output
     scenario = tmp_path / "bad.toml"

@@ -7,10 +7,27 @@ from pathlib import Path
 
 import pytest
 
-from flask2quart.verify.orchestrate import Settings, _round_order, _specs, choose_rate
+from flask2quart.verify.cli import (
+    QUICK_DURATION,
+    QUICK_PROBE_STEP,
+    QUICK_ROUNDS,
+    QUICK_TAKES,
+    QUICK_WARMUP,
+)
+from flask2quart.verify.orchestrate import (
+    GENERATOR_START_SECONDS,
+    SERVER_CYCLE_SECONDS,
+    Settings,
+    _round_order,
+    _specs,
+    choose_rate,
+    estimate,
+)
 from flask2quart.verify.results import Capacity
 from flask2quart.verify.scenario import default_scenario
 from flask2quart.verify.servers import ServerSpec, default_workers
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def settings(**overrides: object) -> Settings:
@@ -119,3 +136,45 @@ def test_an_unpinned_run_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (server, load) == (None, None)
     assert problem is not None and "nothing to pin to" in problem
     assert orchestrate._pinning(settings(pin=False))[2] == "pinning turned off (--no-pin)"
+
+
+def quick_settings(**overrides: object) -> Settings:
+    quick: dict[str, object] = {
+        "rounds": QUICK_ROUNDS,
+        "warmup": QUICK_WARMUP,
+        "duration": QUICK_DURATION,
+        "probe_step": QUICK_PROBE_STEP,
+        "quick": True,
+    }
+    return settings(**{**quick, **overrides})
+
+
+def test_quick_help_and_docs_state_the_computed_length() -> None:
+    quick = estimate(quick_settings())
+    assert quick.span() == QUICK_TAKES
+    assert f"about {QUICK_TAKES}" in (DOCS / "verify.md").read_text()
+    assert quick.most_replaced_pairs == 1
+
+
+def test_the_estimate_is_made_of_rounds_probe_steps_and_server_starts() -> None:
+    base = estimate(quick_settings())
+    one_round_per_side = 2 * (QUICK_WARMUP + QUICK_DURATION + GENERATOR_START_SECONDS
+                              + SERVER_CYCLE_SECONDS)  # fmt: skip
+    more_rounds = estimate(quick_settings(rounds=QUICK_ROUNDS + 1))
+    assert more_rounds.low - base.low == pytest.approx(one_round_per_side)
+    assert base.per_replaced_pair == pytest.approx(one_round_per_side)
+    unchecked = estimate(quick_settings(skip_equivalence=True))
+    assert base.low - unchecked.low == pytest.approx(2 * SERVER_CYCLE_SECONDS)
+    # 256 connections: 1, 2, … 256 is 9 steps at most, 3 at least.
+    assert "3–9 steps of 1 s" in base.description
+    assert "1–1 steps" in estimate(quick_settings(connections=1)).description
+    assert base.high > base.low
+
+
+def test_without_duration_the_estimate_follows_the_rate() -> None:
+    unknown_rate = estimate(settings())
+    assert "5 s warm-up + 15–60 s" in unknown_rate.description
+    assert unknown_rate.most_replaced_pairs == 5
+    assert "+ 25 s" in estimate(settings(rate=40)).description  # 1000 / 40 req/s
+    assert "+ 15 s" in estimate(settings(rate=1000)).description
+    assert estimate(settings()).describe().startswith("about 4–13 min: 5 rounds per side")

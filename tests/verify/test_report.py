@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import random
 import re
+import shlex
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from flask2quart.cli import main
 from flask2quart.verify.analysis import analyse, round_problems
+from flask2quart.verify.cli import EXIT_OK
 from flask2quart.verify.loadgen import LoadResult, encode_histogram, new_histogram
-from flask2quart.verify.report import percentile_curve, plot_svg, to_html, to_json, to_markdown
+from flask2quart.verify.report import (
+    loosened_limits,
+    percentile_curve,
+    plot_svg,
+    to_html,
+    to_json,
+    to_markdown,
+)
 from flask2quart.verify.results import (
     Capacity,
     RoundRecord,
@@ -21,6 +33,8 @@ from flask2quart.verify.results import (
     histogram_counts,
     load_run,
 )
+
+RESULTS = Path(__file__).resolve().parents[2] / "docs" / "results"  # reports saved by older runs
 
 
 def load(
@@ -286,3 +300,102 @@ def test_a_side_without_valid_rounds_shows_no_rate_rather_than_not_sustained() -
     converted_row = next(line for line in lines if line.startswith("| converted |"))
     assert "| n/a |" in converted_row
     assert "not sustained" not in converted_row
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        pytest.param({}, [], id="old-report-without-the-settings-is-at-defaults"),
+        pytest.param(
+            {"max_background": 0.25, "max_lag_ms": 2.0, "pin": True, "quick": False},
+            [],
+            id="explicit-defaults",
+        ),
+        pytest.param({"max_background": 0.1, "max_lag_ms": 1.0}, [], id="tightened"),
+        pytest.param(
+            {"max_background": 64.0}, ["--max-background 64 (default 0.25 cores)"], id="background"
+        ),
+        pytest.param({"max_lag_ms": 10000.0}, ["--max-lag 10000 (default 2 ms)"], id="lag"),
+        pytest.param(
+            {"skip_equivalence": True}, ["--skip-equivalence (answers not compared)"], id="skip"
+        ),
+        pytest.param(
+            {"pin": False}, ["--no-pin (server and load not on their own CPUs)"], id="no-pin"
+        ),
+        pytest.param(
+            {"quick": True, "rounds": 3, "warmup": 2.0, "duration": 5.0},
+            ["--quick (3 rounds of 2 s warm-up + 5 s per side)"],
+            id="quick",
+        ),
+    ],
+)
+def test_loosened_limits_are_named_with_their_defaults(
+    settings: dict[str, object], expected: list[str]
+) -> None:
+    assert loosened_limits(settings) == expected
+
+
+def test_reports_say_how_the_run_was_made() -> None:
+    record = run_with(20.0, 10.0, max_background=64.0, skip_equivalence=True)
+    record.argv = ["flask2quart", "verify", "app", "--app", "app:create_app()"]
+    record.scenario = {"source": "app/scenario.toml"}
+    command = "flask2quart verify app --app 'app:create_app()'"
+    loosened = (
+        "loosened: --max-background 64 (default 0.25 cores); --skip-equivalence (answers not "
+        "compared)"
+    )
+    markdown = to_markdown(record, analyse(record))
+    assert f"- command: `{command}`" in markdown
+    assert "- scenario: app/scenario.toml" in markdown
+    assert f"- validity limits: **{loosened}**" in markdown
+    page = to_html(record, analyse(record))
+    assert f"<li>command: <code>{html.escape(command)}</code></li>" in page
+    assert f'<li class="note">validity limits: {loosened}</li>' in page
+
+
+def test_a_clean_run_says_its_limits_are_the_defaults() -> None:
+    record = run_with(20.0, 10.0)
+    assert "- validity limits: all at their defaults" in to_markdown(record, analyse(record))
+    assert "- command: not recorded" in to_markdown(record, analyse(record))
+
+
+@pytest.mark.parametrize(
+    ("saved", "limits"),
+    [
+        pytest.param(
+            "json-default.json",
+            "loosened: --max-background 1 (default 0.25 cores)",
+            id="loosened-background",
+        ),
+        pytest.param("fanout-rate150.json", "all at their defaults", id="clean"),
+    ],
+)
+def test_saved_reports_recompute_and_say_how_they_were_made(
+    saved: str, limits: str, tmp_path: Path
+) -> None:
+    path = RESULTS / saved
+    markdown, page = tmp_path / "run.md", tmp_path / "run.html"
+    result = CliRunner().invoke(
+        main,
+        ["verify", "--from-json", str(path), "--markdown", str(markdown), "--html", str(page)],
+    )
+    assert result.exit_code == EXIT_OK, result.output
+    command = shlex.join(json.loads(path.read_text())["argv"])
+    assert f"- command: `{command}`" in markdown.read_text()
+    assert limits in markdown.read_text() and limits in page.read_text()
+    assert f"validity limits: {limits}" in " ".join(result.output.split())
+
+
+def test_reanalysis_with_other_limits_is_named_beside_the_measuring_command(
+    tmp_path: Path,
+) -> None:
+    markdown = tmp_path / "run.md"
+    result = CliRunner().invoke(
+        main,
+        ["verify", "--from-json", str(RESULTS / "fanout-rate150.json"), "--max-lag", "5",
+         "--markdown", str(markdown)],
+    )  # fmt: skip
+    assert result.exit_code == EXIT_OK, result.output
+    text = markdown.read_text()
+    assert "- re-analysed with: `flask2quart " in text
+    assert "**loosened: --max-lag 5 (default 2 ms)**" in text

@@ -6,7 +6,8 @@ Exit codes:
 0     done; with ``--fail-on-regression``, no regression beyond the limit
 1     ``--fail-on-regression PCT``: a latency percentile is slower by more than PCT (the whole
       95 % interval above it), the converted app did not sustain the rate, or it had new errors
-2     usage error (bad option value, missing argument, unreadable or invalid scenario)
+2     usage error (bad option value, missing argument, no app found without ``--app``,
+      unreadable or invalid scenario)
 3     the apps answer differently (equivalence check); nothing was measured
 4     nothing could be measured: migration failed, a server did not start, the load generator
       failed, or a side ended without a valid round
@@ -38,8 +39,11 @@ EXIT_NOT_EQUIVALENT = 3
 EXIT_NOT_MEASURED = 4
 EXIT_INTERRUPTED = 130
 
-# --quick: 3 rounds of 2 s warm-up + 5 s per side, 1 s capacity-probe steps: about a minute.
+# --quick: 3 rounds of 2 s warm-up + 5 s per side, 1 s capacity-probe steps. QUICK_TAKES is
+# what orchestrate.estimate() computes for them (a test keeps the two, and the docs, in step).
 QUICK_ROUNDS, QUICK_WARMUP, QUICK_DURATION, QUICK_PROBE_STEP = 3, 2.0, 5.0, 1.0
+QUICK_TAKES = "70–90 s"
+SCENARIO_FILE = "scenario.toml"  # in ORIGINAL's top folder: the scenario when none is given
 
 
 def _cpus(value: str | None, option: str) -> list[int] | None:
@@ -72,9 +76,35 @@ def _write_reports(record: RunRecord, result: Analysis, outputs: dict[str, Path 
             click.echo(f"wrote {kind} report to {path}", err=True)
 
 
+def _chosen_app(original: Path, app: str | None) -> str:
+    """``--app``, else the app ``flask run`` would find in ORIGINAL (read, not imported)."""
+    from flask2quart.verify.discovery import AppNotFound, find_app
+    from flask2quart.verify.scenario import check_app_spec
+
+    if app is None:
+        try:
+            found = find_app(original, os.environ)
+        except AppNotFound as error:
+            raise click.UsageError(str(error)) from None
+        click.echo(f"using app {found.spec} ({found.origin})", err=True)
+        return found.spec
+    try:
+        check_app_spec(app)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--app") from None
+    return app
+
+
 def _scenario(original: Path, app: str, path: Path | None) -> Scenario:
     from flask2quart.verify.scenario import app_routes, default_scenario, load_scenario
 
+    beside = original / SCENARIO_FILE
+    if path is None and beside.is_file():
+        click.echo(
+            f"using scenario {beside} (found beside the app; --scenario FILE for another)",
+            err=True,
+        )
+        path = beside
     if path is not None:
         return load_scenario(path)
     return default_scenario(app_routes(original, app, dict(os.environ)))
@@ -128,7 +158,8 @@ def _migrate(original: Path, into: Path) -> None:
     metavar="MODULE:NAME",
     help=(
         "The app in both trees: MODULE:NAME or MODULE:factory(), importable from the tree's top "
-        "folder (e.g. wsgi:app)."
+        "folder (e.g. wsgi:app). Default: FLASK_APP, else the app or create_app() in ORIGINAL's "
+        "wsgi.py or app.py, found as `flask run` finds it."
     ),
 )
 @click.option(
@@ -136,8 +167,8 @@ def _migrate(original: Path, into: Path) -> None:
     "scenario_path",
     type=click.Path(dir_okay=False, path_type=Path),
     help=(
-        "TOML scenario (requests, weights, upstream mocks). Default: every GET route without "
-        "arguments."
+        "TOML scenario (requests, weights, upstream mocks). Default: ORIGINAL/scenario.toml if "
+        "there is one, else every GET route without arguments."
     ),
 )
 @click.option(
@@ -260,7 +291,11 @@ def _migrate(original: Path, into: Path) -> None:
 @click.option(
     "--quick",
     is_flag=True,
-    help="About a minute: 3 short rounds per side. A rough answer, and the report says so.",
+    help=(
+        f"A rough answer in about {QUICK_TAKES} on 2 cores, more if rounds are replaced: "
+        f"{QUICK_ROUNDS} rounds per side of {QUICK_WARMUP:g} s warm-up + {QUICK_DURATION:g} s, "
+        f"{QUICK_PROBE_STEP:g} s probe steps. The report says it is rough."
+    ),
 )
 @click.option(
     "--seed",
@@ -319,7 +354,7 @@ def verify_command(
         from flask2quart.verify.locust import to_locustfile
         from flask2quart.verify.processes import sigterm_as_interrupt
         from flask2quart.verify.results import load_run, write_text_atomically
-        from flask2quart.verify.scenario import ScenarioError, check_app_spec
+        from flask2quart.verify.scenario import ScenarioError
         from flask2quart.verify.servers import server_available
     except ImportError as error:
         _fail(
@@ -353,18 +388,16 @@ def verify_command(
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--from-json") from None
         record.settings.update(overrides)
+        if overrides:
+            # The saved argv measured the run; the reports also name what changed its limits.
+            record.settings["reanalysed_with"] = ["flask2quart", *sys.argv[1:]]
         result = analysis_module.analyse(record)
         report.print_terminal(record, result, console)
         _write_reports(record, result, outputs)
         sys.exit(EXIT_REGRESSION if result.regression else EXIT_OK)
     if original is None:
         raise click.UsageError("give the ORIGINAL app's folder (or --from-json FILE)")
-    if app is None:
-        raise click.UsageError("give --app MODULE:NAME or --app MODULE:factory()")
-    try:
-        check_app_spec(app)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--app") from None
+    app = _chosen_app(original, app)
     if options["server"] == "uvicorn" and not server_available("uvicorn"):
         raise click.BadParameter(
             "uvicorn is not installed (pip install uvicorn)", param_hint="--server"
@@ -452,7 +485,12 @@ def _measure(settings: Settings) -> RunRecord:
     from rich.console import Console
 
     from flask2quart.verify.loadgen import GeneratorError
-    from flask2quart.verify.orchestrate import EquivalenceFailure, MeasurementError, measure
+    from flask2quart.verify.orchestrate import (
+        EquivalenceFailure,
+        MeasurementError,
+        estimate,
+        measure,
+    )
     from flask2quart.verify.servers import ServerError
 
     # No source path column and no wrapping: progress lines stay one line each in a CI log.
@@ -465,8 +503,8 @@ def _measure(settings: Settings) -> RunRecord:
             highlight=False,
         )
 
-    if settings.quick:
-        errors.log("--quick: a rough answer in about a minute (3 short rounds per side)")
+    expected = f"this run takes {estimate(settings).describe()}"
+    errors.log(f"--quick, a rough answer: {expected}" if settings.quick else expected)
     try:
         return measure(settings, progress, argv=["flask2quart", *sys.argv[1:]])
     except EquivalenceFailure as failure:

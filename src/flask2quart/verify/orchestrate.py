@@ -51,6 +51,12 @@ from flask2quart.verify.upstream import write_config
 
 LOAD_SEQUENCE_LENGTH = 4096
 PROBE_GROWTH = 1.05
+# Fixed costs in a run, from two --quick runs of sample_apps/json on the project's busy 2-vCPU
+# machine: rounds of 7 s of load started 8.6–9.3 s apart (a fresh server started until it
+# answers, then stopped, and a new generator), probe steps of 1.33 s 1.5 s apart (a new
+# generator). Without them the estimate would count only the load, a third short.
+SERVER_CYCLE_SECONDS = 2.0
+GENERATOR_START_SECONDS = 0.2
 
 
 @dataclass
@@ -351,6 +357,79 @@ def _equivalence(context: _Context) -> dict[str, Any]:
         "requests": [f"{r.method} {r.target}" for r in requests],
         "differences": [asdict(d) for d in differences],
     }
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """How long a run takes, from its settings (migration not included)."""
+
+    low: float  # the probe stops at its earliest knee, no round is replaced
+    high: float  # the probe runs to --connections, no round is replaced
+    per_replaced_pair: float  # added by each pair of rounds that replaces invalid ones
+    most_replaced_pairs: int
+    description: str  # what the figures are made of
+
+    def span(self) -> str:
+        return _span(self.low, self.high)
+
+    def describe(self) -> str:
+        return (
+            f"about {self.span()}: {self.description}; +{_seconds(self.per_replaced_pair)} for "
+            f"each pair of rounds replacing invalid ones (at most {self.most_replaced_pairs})"
+        )
+
+
+def _seconds(value: float) -> str:
+    return f"{round(value / 5) * 5:.0f} s" if value < 120 else f"{value / 60:.0f} min"
+
+
+def _span(low: float, high: float) -> str:
+    low_text, high_text = _seconds(low), _seconds(high)
+    if low_text == high_text:
+        return low_text
+    if low_text.split()[1] == high_text.split()[1]:
+        return f"{low_text.split()[0]}–{high_text}"
+    return f"{low_text}–{high_text}"
+
+
+def _round_durations(settings: Settings) -> tuple[float, float]:
+    """Measured seconds per round; without --duration they follow the rate (see measure)."""
+    if settings.duration:
+        return settings.duration, settings.duration
+    if settings.rate:
+        duration = min(60.0, max(15.0, 1000 / settings.rate))
+        return duration, duration
+    return 15.0, 60.0
+
+
+def estimate(settings: Settings) -> Estimate:
+    """The run's length from its rounds, warm-up, duration and probe settings."""
+    short, long = _round_durations(settings)
+
+    def rounds_seconds(duration: float) -> float:
+        one = settings.warmup + duration + GENERATOR_START_SECONDS + SERVER_CYCLE_SECONDS
+        return 2 * settings.rounds * one
+
+    step = min(1.0, settings.probe_step / 3) + settings.probe_step + GENERATOR_START_SECONDS
+    most_steps = settings.connections.bit_length()  # 1, 2, 4, … up to --connections
+    fewest_steps = min(3, most_steps)  # the knee needs two flat steps after the first
+
+    def probe_seconds(steps: int) -> float:
+        return 2 * (SERVER_CYCLE_SECONDS + steps * step)
+
+    equivalence = 0.0 if settings.skip_equivalence else 2 * SERVER_CYCLE_SECONDS
+    measured = f"{short:g}" if short == long else f"{short:g}–{long:g}"
+    return Estimate(
+        low=equivalence + probe_seconds(fewest_steps) + rounds_seconds(short),
+        high=equivalence + probe_seconds(most_steps) + rounds_seconds(long),
+        per_replaced_pair=rounds_seconds(long) / settings.rounds,
+        most_replaced_pairs=1 if settings.quick else settings.rounds,
+        description=(
+            f"{settings.rounds} rounds per side of {settings.warmup:g} s warm-up + {measured} s, "
+            f"a capacity probe of {fewest_steps}–{most_steps} steps of {settings.probe_step:g} s "
+            "per side, a fresh server for each"
+        ),
+    )
 
 
 def choose_rate(settings: Settings, capacity: Capacity) -> tuple[float, str]:

@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -65,9 +66,18 @@ def kill_group(process: subprocess.Popen[bytes], grace: float = GRACE_SECONDS) -
         os.killpg(process.pid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=grace)
+    _wait_until_group_ends(process.pid, grace)
     for stream in (process.stdin, process.stdout, process.stderr):
         if stream is not None:
             stream.close()
+
+
+def _wait_until_group_ends(pgid: int, timeout: float) -> None:
+    """SIGKILL is delivered asynchronously, and orphaned members (hypercorn's workers once its
+    master exited) cannot be waited for: poll until none is left, or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def group_alive(pgid: int) -> bool:

@@ -11,19 +11,23 @@ from __future__ import annotations
 import html
 import json
 import math
+import shlex
 from dataclasses import asdict
-from typing import Any
+from typing import Any, NamedTuple
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from flask2quart.verify.analysis import (
+    DEFAULTS,
     Analysis,
     Comparison,
     SideSummary,
     change_text,
     round_problems,
     round_sustains,
+    setting,
 )
 from flask2quart.verify.loadgen import LoadResult
 from flask2quart.verify.results import SIDES, RunRecord, histogram_counts
@@ -78,6 +82,59 @@ def _rough(record: RunRecord) -> str | None:
     return None
 
 
+def loosened_limits(settings: dict[str, Any]) -> list[str]:
+    """Each validity limit this run loosened from its default, so a rough run cannot pass for a
+    clean one. Settings missing from an older JSON report count as their defaults."""
+    loosened = []
+    background, lag = setting(settings, "max_background"), setting(settings, "max_lag_ms")
+    if background > DEFAULTS["max_background"]:
+        loosened.append(
+            f"--max-background {background:g} (default {DEFAULTS['max_background']:g} cores)"
+        )
+    if lag > DEFAULTS["max_lag_ms"]:
+        loosened.append(f"--max-lag {lag:g} (default {DEFAULTS['max_lag_ms']:g} ms)")
+    if settings.get("skip_equivalence"):
+        loosened.append("--skip-equivalence (answers not compared)")
+    if settings.get("pin") is False:
+        loosened.append("--no-pin (server and load not on their own CPUs)")
+    if settings.get("quick"):
+        loosened.append(
+            f"--quick ({settings.get('rounds')} rounds of {settings.get('warmup'):g} s warm-up + "
+            f"{settings.get('duration'):g} s per side)"
+        )
+    return loosened
+
+
+class HowRun(NamedTuple):
+    what: str
+    how: str
+    code: bool = False  # a command line, shown as code
+    rough: bool = False  # shown as a warning: the run is rougher than a default one
+
+
+def how_run(record: RunRecord) -> list[HowRun]:
+    """How the run was made: its command line, its scenario, the limits it loosened."""
+    loosened = loosened_limits(record.settings)
+    limits = (
+        HowRun("validity limits", "loosened: " + "; ".join(loosened), rough=True)
+        if loosened
+        else HowRun("validity limits", "all at their defaults")
+    )
+    facts = [
+        HowRun("command", shlex.join(record.argv), code=True)
+        if record.argv
+        else HowRun("command", "not recorded")
+    ]
+    reanalysed = record.settings.get("reanalysed_with")
+    if reanalysed:
+        facts.append(HowRun("re-analysed with", shlex.join(reanalysed), code=True))
+    return [
+        *facts,
+        HowRun("scenario", str(record.scenario.get("source", "not recorded"))),
+        limits,
+    ]
+
+
 def _calibration_line(record: RunRecord, analysis: Analysis) -> str | None:
     """For an A/A run: how far each interval reaches from 1, i.e. this machine's noise."""
     if not record.settings.get("calibrate"):
@@ -110,6 +167,8 @@ def print_terminal(record: RunRecord, analysis: Analysis, console: Console) -> N
         f"{record.settings.get('converted')} (converted), open loop at {rate:g} req/s "
         f"({record.settings.get('rate_source')}), {record.settings.get('arrival')} arrivals"
     )
+    for fact in how_run(record):
+        console.print(f"  {fact.what}: [{'yellow' if fact.rough else 'dim'}]{escape(fact.how)}[/]")
     for label in SIDES:
         info = record.servers[label]
         console.print(f"  {label}: {' '.join(info.command)}  [dim]({info.budget})[/]")
@@ -211,6 +270,8 @@ def to_markdown(record: RunRecord, analysis: Analysis) -> str:
         "",
         f"**{analysis.summary}**",
         "",
+        *[f"- {line.what}: {_markdown_how(line)}" for line in how_run(record)],
+        "",
         f"Open loop, {record.settings.get('arrival')} arrivals at {rate:g} req/s "
         f"({record.settings.get('rate_source')}); {record.settings.get('warmup'):g} s warm-up + "
         f"{record.settings.get('duration'):g} s measured per round; latency from the intended "
@@ -249,12 +310,17 @@ def to_markdown(record: RunRecord, analysis: Analysis) -> str:
         *[f"- {label}: `{' '.join(record.servers[label].command)}`" for label in SIDES],
         f"- machine: {record.machine.get('cpu_model')}, CPUs {record.machine.get('usable_cpus')}, "
         f"Python {record.machine.get('python')}",
-        f"- command: `{' '.join(record.argv)}`" if record.argv else "",
         "",
         "</details>",
         "",
     ]
     return "\n".join(lines)
+
+
+def _markdown_how(line: HowRun) -> str:
+    if line.rough:
+        return f"**{line.how}**"
+    return f"`{line.how}`" if line.code else line.how
 
 
 # --- HTML with the percentile plot ---------------------------------------------------------------
@@ -422,6 +488,16 @@ th:first-child, td:first-child { text-align: left; }
 """
 
 
+def _html_how(record: RunRecord) -> str:
+    items = []
+    for line in how_run(record):
+        how = html.escape(line.how)
+        text = f"<code>{how}</code>" if line.code else how
+        attribute = ' class="note"' if line.rough else ""
+        items.append(f"<li{attribute}>{line.what}: {text}</li>")
+    return "<ul>" + "".join(items) + "</ul>"
+
+
 def to_html(record: RunRecord, analysis: Analysis) -> str:
     counts = {label: _valid_counts(record, label) for label in SIDES}
     curves = {label: percentile_curve(pool(counts[label])) for label in SIDES if counts[label]}
@@ -485,6 +561,7 @@ def to_html(record: RunRecord, analysis: Analysis) -> str:
     body = [
         "<h1>flask2quart verify</h1>",
         f'<p class="summary">{html.escape(analysis.summary)}</p>',
+        _html_how(record),
         *[f'<p class="note">{html.escape(n)}</p>' for n in notes],
         f"<p>Open loop, {html.escape(str(record.settings.get('arrival')))} arrivals at {rate:g} "
         "req/s "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -27,10 +28,36 @@ from flask2quart.verify.processes import Children, pin_prefix
 ServerKind = Literal["gunicorn", "hypercorn", "uvicorn"]
 KEEP_ALIVE_SECONDS = 30  # both sides: idle keep-alive connections outlive the quietest schedule
 LOG_TAIL_LINES = 30
+TRACEBACK_START = "Traceback (most recent call last):"
+# The line that ends a traceback: "ModuleNotFoundError: No module named 'redis'", or a bare
+# class name. Indented frame lines and "Process SpawnProcess-1:" headers do not match.
+EXCEPTION_LINE = re.compile(r"[A-Za-z_][\w.]*(: .*)?")
 
 
 class ServerError(Exception):
-    """A server did not start or did not answer; the message carries its log's last lines."""
+    """A server did not start or did not answer; the message names the error and the log."""
+
+
+def first_error(log: str) -> str | None:
+    """The exception line of the log's first traceback: the cause of a failed boot.
+
+    It comes first: gunicorn's arbiter then halts with its own ``HaltServer`` traceback, and
+    hypercorn's other workers repeat the same traceback, interleaved.
+    """
+    lines = [line.rstrip() for line in log.splitlines()]
+    if TRACEBACK_START not in lines:
+        return None
+    after = lines[lines.index(TRACEBACK_START) + 1 :]
+    return next((line for line in after if EXCEPTION_LINE.fullmatch(line)), None)
+
+
+def failure_reason(log: str) -> str:
+    """What a failed server's log says: its first error, else its last line."""
+    error = first_error(log)
+    if error is not None:
+        return error
+    lines = log.strip().splitlines()
+    return f"its log ends with {lines[-1].strip()!r}" if lines else "its log is empty"
 
 
 def free_port() -> int:
@@ -147,12 +174,28 @@ class RunningServer:
     def pid(self) -> int:
         return self.process.pid
 
-    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
+    def log_text(self) -> str:
         try:
-            text = self.log_path.read_text(errors="replace")
+            return self.log_path.read_text(errors="replace")
         except OSError:
             return ""
-        return "\n".join(text.strip().splitlines()[-lines:])
+
+    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        return "\n".join(self.log_text().strip().splitlines()[-lines:])
+
+    def kept_log(self) -> Path:
+        """A copy of the log outside the run's temporary folder, which goes when verify ends."""
+        handle, name = tempfile.mkstemp(prefix=f"f2q-verify-{self.spec.label}-", suffix=".log")
+        with os.fdopen(handle, "w", encoding="utf-8") as copy:
+            copy.write(self.log_text())
+        return Path(name)
+
+    def failure(self, what: str) -> ServerError:
+        """``what`` happened: the error from the log, and where the whole log is kept."""
+        return ServerError(
+            f"the {self.spec.label} app's server ({self.spec.kind}) {what}: "
+            f"{failure_reason(self.log_text())} (full log: {self.kept_log()})"
+        )
 
 
 def _answers(port: int, probe: bytes, timeout: float = 2.0) -> bool:
@@ -182,20 +225,14 @@ def start_server(
     deadline = started + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            children.stop(process)
-            raise ServerError(
-                f"the {spec.label} app's server ({spec.kind}) exited with code "
-                f"{process.returncode} before answering; its log ends with:\n{server.log_tail()}"
-            )
+            children.stop(process)  # its workers may outlive it
+            raise server.failure(f"exited with code {process.returncode} before answering")
         if _answers(port, probe):
             server.started_in = time.monotonic() - started
             return server
         time.sleep(0.05)
     children.stop(process)
-    raise ServerError(
-        f"the {spec.label} app's server ({spec.kind}) did not answer within {timeout:.0f} s; "
-        f"its log ends with:\n{server.log_tail()}"
-    )
+    raise server.failure(f"did not answer within {timeout:.0f} s")
 
 
 def stop_server(server: RunningServer, children: Children) -> None:
