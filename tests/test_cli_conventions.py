@@ -149,11 +149,28 @@ def test_verify_converts_with_the_settings_migrate_uses(
     view += 'def index():\n    return requests.get("http://127.0.0.1:1/x").text\n'
     config = '[tool.flask2quart]\nhttp-transport = "httpcore"\nskip = ["F2Q115"]\n'
     original = write(tmp_path / "original", {"app.py": view, "pyproject.toml": config})
-    _migrate(original, tmp_path / "converted")
+    how = _migrate(original, tmp_path / "converted")
+    assert "http-transport=httpcore" in how and str(original / "pyproject.toml") in how
     assert "aiohttp" not in (tmp_path / "converted" / "http_client.py").read_text()
     err = capsys.readouterr().err
     assert "settings: skip=F2Q115, http-transport=httpcore" in err
     assert "F2Q115" not in err.split("migrated:")[-1]
+
+
+def test_verify_reports_say_how_the_converted_tree_was_made() -> None:
+    from flask2quart.verify.report import how_run
+    from flask2quart.verify.results import RunRecord
+
+    migration = "as `flask2quart migrate` would: 43 rules; settings: defaults"
+    record = RunRecord(
+        settings={"migration": migration},
+        machine={},
+        scenario={"source": "scenario.toml"},
+        servers={},
+        equivalence={},
+    )
+    shown = {item.what: item.how for item in how_run(record)}
+    assert shown["converted"] == record.settings["migration"]
 
 
 def test_verify_leaves_opt_in_rules_off_as_migrate_does(tmp_path: Path) -> None:

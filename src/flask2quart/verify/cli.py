@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -60,7 +60,7 @@ def _cpus(value: str | None, option: str) -> list[int] | None:
     return cpus
 
 
-def _fail(code: int, message: str) -> None:
+def _fail(code: int, message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
 
@@ -110,7 +110,7 @@ def _scenario(original: Path, app: str, path: Path | None) -> Scenario:
     return default_scenario(app_routes(original, app, dict(os.environ)))
 
 
-def _migrate(original: Path, into: Path) -> None:
+def _migrate(original: Path, into: Path) -> str:
     """Convert exactly as ``flask2quart migrate ORIGINAL --out`` would: the project's
     ``[tool.flask2quart]`` settings and rule selection, opt-in rules off unless enabled there."""
     from flask2quart._config import ConfigError, load_config
@@ -125,9 +125,9 @@ def _migrate(original: Path, into: Path) -> None:
         migration = migration_for(settings, config, "out", into)
     except (ConfigError, UnknownRuleError) as error:
         _fail(EXIT_USAGE, f"cannot migrate {original}: {error}")
-        return
     click.echo(f"migrating {original} into a temporary copy ({into})", err=True)
-    click.echo(f"as `flask2quart migrate` would: {migration.describe(settings, config)}", err=True)
+    how = f"as `flask2quart migrate` would: {migration.describe(settings, config)}"
+    click.echo(how, err=True)
     result = run([original], migration.options)
     errors = [f for f in result.findings if getattr(f, "severity", "") == "error"]
     if result.counts["failed"]:
@@ -143,6 +143,7 @@ def _migrate(original: Path, into: Path) -> None:
             "will tell whether they matter",
             err=True,
         )
+    return how
 
 
 @click.command("verify")
@@ -416,11 +417,13 @@ def verify_command(
     with tempfile.TemporaryDirectory(prefix="f2q-converted-") as tmp, sigterm_as_interrupt():
         try:
             if converted is None and not options["calibrate"]:
-                _migrate(original, Path(tmp))
+                migration = _migrate(original, Path(tmp))
                 converted_root, migrated = Path(tmp), True
             else:
                 converted_root, migrated = (converted or original).resolve(), False
+                migration = "given (CONVERTED)" if converted else "none (--calibrate)"
             settings = _settings(original, converted_root, app, scenario, migrated, options)
+            settings.migration = migration
             record = _measure(settings)
         except KeyboardInterrupt:
             click.echo("interrupted: every process verify started has been ended", err=True)

@@ -90,6 +90,7 @@ class Settings:
     seed: int = 0
     start_timeout: float = 30.0
     migrated: bool = False
+    migration: str = ""  # how the converted tree was made (rules and settings), for reports
 
 
 class EquivalenceFailure(Exception):

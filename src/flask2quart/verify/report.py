@@ -128,6 +128,9 @@ def how_run(record: RunRecord) -> list[HowRun]:
     reanalysed = record.settings.get("reanalysed_with")
     if reanalysed:
         facts.append(HowRun("re-analysed with", shlex.join(reanalysed), code=True))
+    migration = record.settings.get("migration")
+    if migration:
+        facts.append(HowRun("converted", str(migration)))
     return [
         *facts,
         HowRun("scenario", str(record.scenario.get("source", "not recorded"))),
