@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 import libcst as cst
 import pathspec
@@ -220,19 +220,51 @@ def _failed(display: str, original: bytes, reason: str, line: int = 1) -> FileRe
     return FileResult(display, "failed", [finding], original, None, reason)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same folder and ``os.replace``, keeping the file's mode."""
-    mode = None
-    with contextlib.suppress(FileNotFoundError):
-        mode = path.stat().st_mode
+def new_file_mode() -> int:
+    """The mode ``open()`` gives a new file: 0o666 less the umask (``mkstemp`` gives 0o600,
+    which a Docker ``COPY`` or another deploy user cannot read)."""
+    umask = os.umask(0)  # the only way to read the umask; set straight back
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write via a temp file in the same folder and ``os.replace``.
+
+    The file gets ``mode`` if given, else keeps its current mode, else (a new file) the mode
+    :func:`new_file_mode` says.
+    """
+    if mode is None:
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = new_file_mode()
+    chosen = mode
+    _replace_atomically(
+        path, lambda handle: handle.write(data), lambda temp: os.chmod(temp, chosen)
+    )
+
+
+def copy_atomically(source: Path, target: Path) -> None:
+    """Copy content, mode and times like ``shutil.copy2``, but via a temp file and a rename."""
+
+    def copy(handle: BinaryIO) -> None:
+        with source.open("rb") as origin:
+            shutil.copyfileobj(origin, handle)
+
+    _replace_atomically(target, copy, lambda temp: shutil.copystat(source, temp))
+
+
+def _replace_atomically(
+    path: Path, write: Callable[[BinaryIO], object], set_stat: Callable[[str], None]
+) -> None:
     descriptor, temp_name = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
     )
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        if mode is not None:
-            os.chmod(temp_name, mode & 0o7777)
+            write(handle)
+        set_stat(temp_name)
         os.replace(temp_name, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -583,9 +615,9 @@ def _write_copy(report: RunReport, others: list[tuple[Path, str]], out_dir: Path
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             if result.status == "failed" and not result.original and result.target:
-                shutil.copyfile(result.target, target)
+                copy_atomically(result.target, target)
             elif data is not None:
-                atomic_write(target, data)
+                atomic_write(target, data, _source_mode(result.target))
         except OSError as error:
             _mark_unwritable(result, error)
     for path, relative in others:
@@ -594,9 +626,17 @@ def _write_copy(report: RunReport, others: list[tuple[Path, str]], out_dir: Path
         target = out_dir / relative
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
+            copy_atomically(path, target)
         except OSError as error:
             report.notes.append(f"{relative}: not copied ({error.strerror or error})")
+
+
+def _source_mode(source: Path | None) -> int:
+    """The copy under ``--out`` gets its source's mode; a generated module, a new file's."""
+    if source is not None:
+        with contextlib.suppress(OSError):
+            return source.stat().st_mode & 0o7777
+    return new_file_mode()
 
 
 def convert_module(
