@@ -91,3 +91,66 @@ def test_in_place_rewrite_keeps_the_mode_whatever_the_umask(tmp_path: Path, umas
     assert migrate(str(tmp_path))[0] == 0
     assert "await render_template" in (tmp_path / "views.py").read_text()
     assert mode_of(tmp_path / "views.py") == 0o604
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    root = tmp_path / "app"
+    write_tree(root, {"__init__.py": "", "views.py": VIEW, "static/site.css": "p {}\n"})
+    return root
+
+
+def assert_refused(args: list[str], *named: str) -> str:
+    code, err = migrate(*args)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert all(name in lines[0] for name in named), lines[0]
+    return lines[0]
+
+
+def test_out_equal_to_the_source_is_refused(source: Path) -> None:
+    line = assert_refused([str(source), "--out", str(source)], f"--out {source} is the source")
+    assert "SameFileError" not in line
+    assert (source / "views.py").read_text() == VIEW
+
+
+def test_out_inside_the_source_is_refused(source: Path) -> None:
+    inside = source / "converted"
+    assert_refused([str(source), "--out", str(inside)], f"{inside} is inside the source {source}")
+    assert not inside.exists()
+
+
+def test_out_containing_the_source_is_refused(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert_refused(["app", "--out", "."], "--out . (-> ", "contains the source app")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app"]  # not even a cache folder
+
+
+def test_out_containing_a_file_path_is_refused(source: Path) -> None:
+    assert_refused([str(source / "views.py"), "--out", str(source)], "contains the source")
+
+
+def test_any_of_several_paths_counts(source: Path, tmp_path: Path) -> None:
+    other = tmp_path / "tests"
+    write_tree(other, {"test_views.py": "def test(): pass\n"})
+    inside = other / "out"
+    assert_refused([str(source), str(other), "--out", str(inside)], "inside the source")
+
+
+def test_symlinks_are_followed_both_ways(source: Path, tmp_path: Path) -> None:
+    to_source = tmp_path / "link"
+    to_source.symlink_to(source)
+    assert_refused([str(source), "--out", str(to_source)], f"{to_source} (-> {source})")
+    assert_refused([str(to_source), "--out", str(source / "x")], f"{to_source} (-> {source})")
+    assert_refused([str(source), "--out", str(to_source / "new")], "is inside the source")
+    assert (source / "views.py").read_text() == VIEW
+
+
+def test_out_beside_the_source_is_accepted(source: Path, tmp_path: Path) -> None:
+    # a sibling whose name starts like the source's is not inside it
+    out = tmp_path / "app-quart"
+    assert migrate(str(source), "--out", str(out))[0] == 0
+    assert "await render_template" in (out / "views.py").read_text()

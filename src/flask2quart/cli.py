@@ -24,6 +24,7 @@ import click
 from flask2quart import __version__
 from flask2quart._config import Config, ConfigError, load_config
 from flask2quart._format import FormatterError, check_available
+from flask2quart._output import check_output_folder
 from flask2quart._progress import progress_display
 from flask2quart._report import RunReport
 from flask2quart._runner import Mode, Options, run, unified_diff
@@ -214,6 +215,7 @@ def migrate_command(
         raise click.UsageError("give at least one file or directory to migrate")
     if sum(bool(x) for x in (out_dir, show_diff, check, plan)) > 1:
         raise click.UsageError("--out, --diff, --check and --plan cannot be combined")
+    check_output_folder(out_dir, paths)
     try:
         config = load_config(list(paths))
     except ConfigError as error:
