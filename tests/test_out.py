@@ -154,3 +154,65 @@ def test_out_beside_the_source_is_accepted(source: Path, tmp_path: Path) -> None
     out = tmp_path / "app-quart"
     assert migrate(str(source), "--out", str(out))[0] == 0
     assert "await render_template" in (out / "views.py").read_text()
+
+
+def test_out_writes_over_a_file_with_the_source_mode_not_the_old_copy_s(tmp_path: Path) -> None:
+    source, out = tmp_path / "src", tmp_path / "out"
+    write_tree(source, {"views.py": VIEW})
+    (source / "views.py").chmod(0o644)
+    write_tree(out, {"views.py": "old\n"})
+    (out / "views.py").chmod(0o600)
+    assert migrate(str(source), "--out", str(out), "--force")[0] == 0
+    assert mode_of(out / "views.py") == 0o644
+
+
+def test_a_non_empty_out_is_refused_without_force(source: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_tree(out, {"notes.txt": "mine\n"})
+    assert_refused([str(source), "--out", str(out)], f"--out {out} is not empty", "--force")
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+def test_an_empty_out_needs_no_force(source: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    assert migrate(str(source), "--out", str(out))[0] == 0
+    assert "await render_template" in (out / "views.py").read_text()
+
+
+def test_a_file_as_out_is_refused_even_with_force(source: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.txt"
+    out.write_text("x\n")
+    assert_refused([str(source), "--out", str(out), "--force"], f"--out {out} is a file")
+    assert out.read_text() == "x\n"
+
+
+def test_force_writes_over_and_lists_the_files_it_kept(source: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_tree(out, {"views.py": "old\n", "old_module.py": "", "static/old.css": ""})
+    write_tree(out, {".git/HEAD": "ref\n", "__pycache__/views.cpython-312.pyc": ""})
+    code, err = migrate(str(source), "--out", str(out), "--force")
+    assert code == 0
+    assert "await render_template" in (out / "views.py").read_text()
+    assert (out / "old_module.py").exists() and (out / "static" / "old.css").exists()
+    notes = [line for line in err.splitlines() if line.startswith(f"note: --out {out}:")]
+    assert notes == [
+        f"note: --out {out}: 2 file(s) this run did not write were left there: "
+        "old_module.py, static/old.css"
+    ]
+
+
+def test_force_does_not_list_the_cache_kept_inside_out(source: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_tree(out, {"README": ""})
+    args = ["migrate", str(source), "--out", str(out), "--force", "--cache-dir", str(out / "c")]
+    for _ in range(2):  # the second run finds the cache the first one left in out/c
+        result = CliRunner().invoke(main, args, catch_exceptions=False)
+        assert result.exit_code == 0
+        assert "1 file(s) this run did not write were left there: README" in result.stderr
+    assert any((out / "c").iterdir())
+
+
+def test_force_without_out_is_a_usage_error(source: Path) -> None:
+    assert_refused([str(source), "--force"], "--force only applies to --out")
+    assert (source / "views.py").read_text() == VIEW

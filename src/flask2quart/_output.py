@@ -1,8 +1,9 @@
 """Where ``--out`` may write, checked before anything is read or written.
 
 The copy must not land on the sources (it would rewrite them in place), inside them (the next
-run would migrate the copy too) or around them (it would write next to and over them); paths
-are compared resolved, so a symlink to a source folder counts as that folder.
+run would migrate the copy too) or around them (it would mix with them); paths are compared
+resolved, so a symlink to a source folder counts as that folder. A folder that already holds
+files is refused unless ``--force``: its files would be written over without a word.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ class OutputFolderError(click.ClickException):
     exit_code = 2  # EXIT_USAGE in cli.py, which imports this module
 
 
-def check_output_folder(out_dir: Path | None, paths: Sequence[Path]) -> None:
-    """Raise :class:`OutputFolderError` when ``out_dir`` overlaps a source PATH."""
+def check_output_folder(out_dir: Path | None, paths: Sequence[Path], force: bool) -> None:
+    """Raise :class:`OutputFolderError` when ``out_dir`` overlaps a source PATH or is in use."""
     if out_dir is None:
+        if force:
+            raise OutputFolderError("--force only applies to --out")
         return
     out = out_dir.resolve()
     for path in paths:
@@ -34,6 +37,13 @@ def check_output_folder(out_dir: Path | None, paths: Sequence[Path]) -> None:
                 f"--out {_shown(out_dir, out)} {relation} {_shown(path, source)} "
                 f"({consequence}); choose a folder outside the sources"
             )
+    if out.exists() and not out.is_dir():
+        raise OutputFolderError(f"--out {out_dir} is a file, not a folder")
+    if not force and out.is_dir() and any(out.iterdir()):
+        raise OutputFolderError(
+            f"--out {out_dir} is not empty; choose a new or empty folder, or pass --force to "
+            "write over the files there"
+        )
 
 
 def _overlap(out: Path, source: Path) -> tuple[str, str] | None:
@@ -51,3 +61,27 @@ def _shown(given: Path, resolved: Path) -> str:
     if Path(os.path.abspath(given)) == resolved and given.name == resolved.name:
         return str(given)
     return f"{given} (-> {resolved})"
+
+
+# Not worth listing as kept: version control and bytecode (a run never copies either).
+_NOT_LISTED = frozenset({".git", ".hg", "__pycache__"})
+
+
+def files_under(out_dir: Path, cache_dir: Path | None) -> set[str]:
+    """Files already in ``out_dir`` (relative, posix), without the cache if it lives there."""
+    found: set[str] = set()
+    root = out_dir.resolve()
+    cache = cache_dir.resolve() if cache_dir is not None else None
+    for directory, dirnames, filenames in os.walk(root):
+        here = Path(directory)
+        dirnames[:] = [d for d in dirnames if d not in _NOT_LISTED and here / d != cache]
+        found.update((here / name).relative_to(root).as_posix() for name in filenames)
+    return found
+
+
+def kept_files_note(out_dir: Path, kept: set[str], shown: int = 5) -> str:
+    names = sorted(kept)
+    listed = ", ".join(names[:shown])
+    if len(names) > shown:
+        listed += f" and {len(names) - shown} more"
+    return f"--out {out_dir}: {len(names)} file(s) this run did not write were left there: {listed}"

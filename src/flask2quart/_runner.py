@@ -28,6 +28,7 @@ from flask2quart._cache import Cache, code_fingerprint, digest, facts_key
 from flask2quart._discovery import SourceFile, discover
 from flask2quart._format import FormatterError, format_source
 from flask2quart._imports import add_imports
+from flask2quart._output import files_under, kept_files_note
 from flask2quart._prefilter import (
     identifiers,
     is_generated,
@@ -444,7 +445,7 @@ def run(
         _write_in_place(report)
     elif options.mode == "out":
         assert options.out_dir is not None
-        _write_copy(report, others, options.out_dir)
+        _write_copy(report, others, options.out_dir, options.cache_dir)
     return report
 
 
@@ -606,7 +607,10 @@ def _mark_unwritable(result: FileResult, error: OSError) -> None:
     result.findings.append(Finding(result.path, 1, 1, ENGINE_RULE, "error", reason, ""))
 
 
-def _write_copy(report: RunReport, others: list[tuple[Path, str]], out_dir: Path) -> None:
+def _write_copy(
+    report: RunReport, others: list[tuple[Path, str]], out_dir: Path, cache_dir: Path | None
+) -> None:
+    before = files_under(out_dir, cache_dir)  # empty unless --force let a full folder through
     written: set[str] = set()
     for result in report.files:
         target = out_dir / result.relative
@@ -629,6 +633,9 @@ def _write_copy(report: RunReport, others: list[tuple[Path, str]], out_dir: Path
             copy_atomically(path, target)
         except OSError as error:
             report.notes.append(f"{relative}: not copied ({error.strerror or error})")
+        written.add(relative)
+    if before - written:
+        report.notes.append(kept_files_note(out_dir, before - written))
 
 
 def _source_mode(source: Path | None) -> int:

@@ -95,6 +95,11 @@ def _int(cli: int | None, config: Config, key: str, default: int) -> int:
     help="Write a converted copy of the tree into DIR instead of rewriting in place.",
 )
 @click.option(
+    "--force",
+    is_flag=True,
+    help="With --out: write into DIR even if it is not empty (its files are written over).",
+)
+@click.option(
     "--diff",
     "show_diff",
     is_flag=True,
@@ -185,6 +190,7 @@ def _int(cli: int | None, config: Config, key: str, default: int) -> int:
 def migrate_command(
     paths: tuple[Path, ...],
     out_dir: Path | None,
+    force: bool,
     show_diff: bool,
     check: bool,
     plan: bool,
@@ -215,7 +221,7 @@ def migrate_command(
         raise click.UsageError("give at least one file or directory to migrate")
     if sum(bool(x) for x in (out_dir, show_diff, check, plan)) > 1:
         raise click.UsageError("--out, --diff, --check and --plan cannot be combined")
-    check_output_folder(out_dir, paths)
+    check_output_folder(out_dir, paths, force)
     try:
         config = load_config(list(paths))
     except ConfigError as error:
