@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from flask2quart import _runner
 from flask2quart.cli import main
 
 VIEW = """from flask import Flask, render_template
@@ -216,3 +218,72 @@ def test_force_does_not_list_the_cache_kept_inside_out(source: Path, tmp_path: P
 def test_force_without_out_is_a_usage_error(source: Path) -> None:
     assert_refused([str(source), "--force"], "--force only applies to --out")
     assert (source / "views.py").read_text() == VIEW
+
+
+def error_lines(err: str) -> list[str]:
+    return [line for line in err.splitlines() if " F2Q900 error: " in line]
+
+
+def test_an_out_that_cannot_be_created_is_one_line_exit_3(source: Path, tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("")
+    out = tmp_path / "a-file" / "out"
+    code, err = migrate(str(source), "--out", str(out))
+    assert code == 3
+    assert error_lines(err) == [
+        f"{out}:1:1 F2Q900 error: the --out folder cannot be written: Not a directory; nothing "
+        "was written → check the path and its permissions, or choose another --out folder"
+    ]
+    assert "2 files scanned: 0 changed, 0 unchanged, 2 failed" in err
+
+
+def test_an_out_without_write_permission_is_one_line_exit_3(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    out.chmod(0o555)
+    # what the runner asks; faked so the test means the same when it runs as root
+    real_access = os.access
+    monkeypatch.setattr(
+        _runner.os,
+        "access",
+        lambda path, mode: real_access(path, mode) and not (Path(path) == out and mode & os.W_OK),
+    )
+    code, err = migrate(str(source), "--out", str(out))
+    assert code == 3, err
+    [line] = error_lines(err)
+    assert line.startswith(f"{out}:1:1 F2Q900 error: the --out folder cannot be written: ")
+    assert "Permission denied" in line
+    assert list(out.iterdir()) == []
+
+
+def test_a_tree_without_python_still_fails_when_out_cannot_be_written(tmp_path: Path) -> None:
+    write_tree(tmp_path / "site", {"index.html": ""})
+    (tmp_path / "a-file").write_text("")
+    code, err = migrate(str(tmp_path / "site"), "--out", str(tmp_path / "a-file" / "out"))
+    assert code == 3
+    assert len(error_lines(err)) == 1
+
+
+def test_a_file_that_cannot_be_written_fails_alone(source: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / "views.py").mkdir(parents=True)  # a folder where the converted file must go
+    code, err = migrate(str(source), "--out", str(out), "--force")
+    assert code == 3
+    assert [line.split(" F2Q900 ")[1] for line in error_lines(err)] == [
+        f"error: cannot write {out / 'views.py'}: Is a directory"
+    ]
+    assert (out / "__init__.py").exists() and (out / "static" / "site.css").exists()
+
+
+def test_an_other_file_that_cannot_be_copied_fails_alone(source: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_tree(out, {"static": "a file where a folder must go\n"})
+    code, err = migrate(str(source), "--out", str(out), "--force", "--report", str(tmp_path / "r"))
+    assert code == 3
+    [line] = error_lines(err)
+    assert line.endswith(f"error: cannot create folder {out / 'static'}: File exists")
+    assert line.startswith(f"{source / 'static' / 'site.css'}:1:1")
+    assert "await render_template" in (out / "views.py").read_text()
+    files = json.loads((tmp_path / "r").read_text())["files"]
+    assert [f["status"] for f in files if f["path"].endswith("site.css")] == ["failed"]

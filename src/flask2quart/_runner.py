@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import difflib
+import errno
+import functools
 import json
 import os
 import shutil
@@ -25,7 +27,7 @@ import libcst as cst
 import pathspec
 
 from flask2quart._cache import Cache, code_fingerprint, digest, facts_key
-from flask2quart._discovery import SourceFile, discover
+from flask2quart._discovery import SourceFile, discover, display_path
 from flask2quart._format import FormatterError, format_source
 from flask2quart._imports import add_imports
 from flask2quart._output import files_under, kept_files_note
@@ -602,6 +604,10 @@ def _mark_unwritable(result: FileResult, error: OSError) -> None:
     reason = f"cannot write: {error.strerror or error.args[0] if error.args else error}"
     if isinstance(error, PermissionError) and "read-only" in str(error):
         reason = "cannot write: the file is read-only"
+    _mark_failed(result, reason)
+
+
+def _mark_failed(result: FileResult, reason: str) -> None:
     result.status = "failed"
     result.error = reason
     result.findings.append(Finding(result.path, 1, 1, ENGINE_RULE, "error", reason, ""))
@@ -610,32 +616,75 @@ def _mark_unwritable(result: FileResult, error: OSError) -> None:
 def _write_copy(
     report: RunReport, others: list[tuple[Path, str]], out_dir: Path, cache_dir: Path | None
 ) -> None:
+    """Write every file under ``out_dir``; a file that cannot be written fails alone."""
+    try:
+        _make_writable_folder(out_dir)
+    except OSError as error:
+        _fail_every_file(report, out_dir, error)
+        return
     before = files_under(out_dir, cache_dir)  # empty unless --force let a full folder through
     written: set[str] = set()
     for result in report.files:
-        target = out_dir / result.relative
         written.add(result.relative)
-        data = result.converted if result.status == "changed" else result.original
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if result.status == "failed" and not result.original and result.target:
-                copy_atomically(result.target, target)
-            elif data is not None:
-                atomic_write(target, data, _source_mode(result.target))
-        except OSError as error:
-            _mark_unwritable(result, error)
+        reason = _write_one(out_dir / result.relative, functools.partial(_copy_result, result))
+        if reason:
+            _mark_failed(result, reason)
     for path, relative in others:
         if relative in written:
             continue
-        target = out_dir / relative
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            copy_atomically(path, target)
-        except OSError as error:
-            report.notes.append(f"{relative}: not copied ({error.strerror or error})")
         written.add(relative)
+        reason = _write_one(out_dir / relative, functools.partial(copy_atomically, path))
+        if reason:  # a failed file like any other, so the exit code says so
+            failed = FileResult(display_path(path), "failed", target=path, relative=relative)
+            _mark_failed(failed, reason)
+            report.files.append(failed)
     if before - written:
         report.notes.append(kept_files_note(out_dir, before - written))
+
+
+def _make_writable_folder(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(folder))
+
+
+def _fail_every_file(report: RunReport, out_dir: Path, error: OSError) -> None:
+    shown = display_path(out_dir)
+    for result in report.files:
+        result.status = "failed"
+        result.error = f"not written: --out {shown} cannot be written ({_cause(error)})"
+    if not report.files:  # a tree without Python: still a failed run
+        report.files.append(FileResult(shown, "failed", error=_cause(error)))
+    # one line for the folder, not the same line for every file
+    message = f"the --out folder cannot be written: {_cause(error)}; nothing was written"
+    fix = "check the path and its permissions, or choose another --out folder"
+    report.files[0].findings.append(Finding(shown, 1, 1, ENGINE_RULE, "error", message, fix))
+
+
+def _write_one(target: Path, write: Callable[[Path], None]) -> str:
+    """Create the folder and write; the reason it failed, naming the path, or ``""``."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return f"cannot create folder {display_path(target.parent)}: {_cause(error)}"
+    try:
+        write(target)
+    except OSError as error:
+        return f"cannot write {display_path(target)}: {_cause(error)}"
+    return ""
+
+
+def _cause(error: OSError) -> str:
+    return error.strerror or str(error)
+
+
+def _copy_result(result: FileResult, target: Path) -> None:
+    if result.status == "failed" and not result.original and result.target:
+        copy_atomically(result.target, target)  # unreadable when analysed: try a plain copy
+        return
+    data = result.converted if result.status == "changed" else result.original
+    if data is not None:
+        atomic_write(target, data, _source_mode(result.target))
 
 
 def _source_mode(source: Path | None) -> int:
