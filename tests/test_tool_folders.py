@@ -77,3 +77,77 @@ def test_a_nested_build_package_is_copied_under_out(tmp_path: Path) -> None:
     assert "await render_template" in (out / "ops" / "build" / "a.py").read_text()
     assert (out / "ops" / "build" / "data.json").read_text() == "{}\n"
     assert not (out / "build").exists()
+
+
+def notes(err: str) -> list[str]:
+    return [line.removeprefix("note: ") for line in err.splitlines() if line.startswith("note: ")]
+
+
+@pytest.mark.parametrize(
+    ("statement", "shown"),
+    [
+        ("from build.steps import run", "build.steps.run"),
+        ("from build import steps", "build.steps"),
+        ("import build.steps", "build.steps"),
+        ("from build import run", "build.run"),  # a name defined in build/__init__.py
+    ],
+)
+def test_an_imported_root_tool_folder_is_named_in_a_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, statement: str, shown: str
+) -> None:
+    write_tree(tmp_path, {"app/x.py": f"{statement}\n", "app/y.py": VIEW})
+    write_tree(tmp_path, {"app/build/__init__.py": "run = 1\n", "app/build/steps.py": ""})
+    monkeypatch.chdir(tmp_path)
+    _, _, err = migrate("app", "--check")
+    assert notes(err) == [
+        f"app/build/: skipped (a tool folder), but app/x.py imports {shown}; pass it explicitly "
+        "(flask2quart migrate ... app/build) to migrate it"
+    ]
+
+
+def test_relative_imports_inside_a_package_root_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path, {"pkg/__init__.py": "", "pkg/views.py": "from .build.steps import run\n"})
+    write_tree(tmp_path, {"pkg/sub/__init__.py": "", "pkg/sub/m.py": "from ..build import steps\n"})
+    write_tree(tmp_path, {"pkg/build/steps.py": "run = 1\n"})
+    monkeypatch.chdir(tmp_path)
+    _, _, err = migrate("pkg", "--check")
+    assert notes(err) == [
+        "pkg/build/: skipped (a tool folder), but pkg/sub/m.py (and 1 other file(s)) imports "
+        "pkg.build.steps; pass it explicitly (flask2quart migrate ... pkg/build) to migrate it"
+    ]
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"x.py": "import venv\n", "venv/pyvenv.cfg": "", "venv/bin/activate": ""},  # stdlib
+        {"x.py": "from build import ProjectBuilder\n", "build/lib/pkg/m.py": ""},  # PyPA build
+        {"x.py": "import builder\nbuild = 1\n", "build/steps.py": ""},  # the word, no import
+        {"x.py": "from .build import steps\n", "build/steps.py": ""},  # root is no package
+        {"x.py": "import app.build\n", "build/steps.py": ""},  # another package's build
+    ],
+    ids=["stdlib-venv", "pypa-build", "word-only", "relative-beyond-root", "other-package"],
+)
+def test_no_note_when_the_import_does_not_lead_into_the_folder(
+    tmp_path: Path, files: dict[str, str]
+) -> None:
+    write_tree(tmp_path / "root", files)
+    _, _, err = migrate(str(tmp_path / "root"), "--check")
+    assert notes(err) == []
+
+
+def test_no_note_when_the_folder_is_given_as_a_path_too(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"x.py": "from build import steps\n", "build/steps.py": VIEW})
+    code, out, err = migrate(str(tmp_path), str(tmp_path / "build"), "--check")
+    assert code == 1 and out.strip().endswith("build/steps.py")
+    assert notes(err) == []
+
+
+def test_a_file_python_warns_about_still_counts_and_prints_no_warning(tmp_path: Path) -> None:
+    importer = 'from build import steps\nPATTERN = "\\d+"\n'  # an invalid escape: warns
+    write_tree(tmp_path, {"x.py": importer, "build/steps.py": ""})
+    _, _, err = migrate(str(tmp_path), "--check")
+    assert [note.split(":")[0] for note in notes(err)] == [f"{tmp_path / 'build'}/"]
+    assert "Warning" not in err

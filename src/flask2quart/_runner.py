@@ -41,6 +41,7 @@ from flask2quart._prefilter import (
 from flask2quart._project import ProjectContext
 from flask2quart._report import FileResult, Finding, RunReport, Status
 from flask2quart._rules import Rule
+from flask2quart._tool_folders import imported_tool_folder_notes, skipped_tool_folders
 from flask2quart._transform import BatchedTransformer, FileContext, resolve_findings
 from flask2quart._workers import WorkerPool
 from flask2quart.analysis.facts import FileFacts, extract_facts
@@ -437,6 +438,8 @@ def run(
     project = ProjectContext(roots, sources, report, plan, dict(options.settings))
     for rule in options.rules:
         rule.finish(project)
+    readable = [(item.source, item.content) for item in inputs if item.content is not None]
+    report.notes.extend(imported_tool_folder_notes(skipped_tool_folders(paths), readable))
     skipped_generated = sum(item.generated for item in inputs)
     if skipped_generated:
         report.notes.append(
