@@ -151,3 +151,17 @@ def test_a_file_python_warns_about_still_counts_and_prints_no_warning(tmp_path: 
     _, _, err = migrate(str(tmp_path), "--check")
     assert [note.split(":")[0] for note in notes(err)] == [f"{tmp_path / 'build'}/"]
     assert "Warning" not in err
+
+
+@pytest.mark.parametrize("build_first", [False, True], ids=["outer-first", "inner-first"])
+def test_a_skipped_folder_given_as_a_path_keeps_its_place_under_out(
+    tmp_path: Path, build_first: bool
+) -> None:
+    source, out = tmp_path / "src", tmp_path / "out"
+    write_tree(source, {"app.py": VIEW, "build/steps.py": VIEW, "build/data.txt": ""})
+    paths = [str(source / "build"), str(source)]
+    code, _, err = migrate(*(paths if build_first else paths[::-1]), "--out", str(out))
+    assert code == 0, err
+    assert "await render_template" in (out / "build" / "steps.py").read_text()
+    assert (out / "build" / "data.txt").exists() and (out / "app.py").exists()
+    assert not (out / "steps.py").exists()

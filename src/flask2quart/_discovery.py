@@ -115,18 +115,23 @@ def display_path(path: Path) -> str:
 
 
 def discover(paths: list[Path]) -> tuple[list[SourceFile], list[tuple[Path, str]]]:
-    """Python sources to convert, and the other files with their relative paths (``--out``)."""
+    """Python sources to convert, and the other files with their relative paths (``--out``).
+
+    Paths are relative to the outermost PATH folder holding the file, so a PATH given inside
+    another (a skipped ``build/`` passed explicitly) keeps its place in the ``--out`` layout.
+    """
     sources: list[SourceFile] = []
     others: list[tuple[Path, str]] = []
     seen: set[Path] = set()
-    for given in paths:
-        given = given.resolve()
+    given_paths = [path.resolve() for path in paths]
+    folders = [path for path in given_paths if path.is_dir()]
+    for given in given_paths:
         if given.is_file():
             candidates: list[Path] = [given]
-            root = given.parent
+            root = _outermost(given.parent, folders)
         else:
             candidates = list(_walk(given))
-            root = given
+            root = _outermost(given, folders)
         for path in candidates:
             if path in seen:
                 continue
@@ -138,6 +143,11 @@ def discover(paths: list[Path]) -> tuple[list[SourceFile], list[tuple[Path, str]
             else:
                 others.append((path, relative))
     return _unique_modules(sources), others
+
+
+def _outermost(folder: Path, folders: list[Path]) -> Path:
+    holding = [f for f in folders if folder.is_relative_to(f)]
+    return min(holding, key=lambda f: len(f.parts)) if holding else folder
 
 
 def _unique_modules(sources: list[SourceFile]) -> list[SourceFile]:
