@@ -158,7 +158,7 @@ def test_out_beside_the_source_is_accepted(source: Path, tmp_path: Path) -> None
     assert "await render_template" in (out / "views.py").read_text()
 
 
-def test_out_writes_over_a_file_with_the_source_mode_not_the_old_copy_s(tmp_path: Path) -> None:
+def test_force_gives_an_overwritten_file_its_source_s_mode(tmp_path: Path) -> None:
     source, out = tmp_path / "src", tmp_path / "out"
     write_tree(source, {"views.py": VIEW})
     (source / "views.py").chmod(0o644)
@@ -213,6 +213,22 @@ def test_force_does_not_list_the_cache_kept_inside_out(source: Path, tmp_path: P
         assert result.exit_code == 0
         assert "1 file(s) this run did not write were left there: README" in result.stderr
     assert any((out / "c").iterdir())
+
+
+def test_an_out_that_cannot_be_listed_is_a_usage_error(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def unreadable(self: Path) -> Iterator[Path]:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "iterdir", unreadable)
+    assert_refused(
+        [str(source), "--out", str(out)],
+        f"--out {out}: cannot tell whether it is empty (Permission denied)",
+    )
 
 
 def test_force_without_out_is_a_usage_error(source: Path) -> None:

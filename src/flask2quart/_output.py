@@ -1,4 +1,5 @@
-"""Where ``--out`` may write, checked before anything is read or written.
+"""Where ``--out`` may write, checked before anything is read or written; and which files
+a ``--force`` run left there.
 
 The copy must not land on the sources (it would rewrite them in place), inside them (the next
 run would migrate the copy too) or around them (it would mix with them); paths are compared
@@ -13,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import click
+
+from flask2quart._discovery import SKIPPED_EVERYWHERE
 
 
 class OutputFolderError(click.ClickException):
@@ -39,11 +42,20 @@ def check_output_folder(out_dir: Path | None, paths: Sequence[Path], force: bool
             )
     if out.exists() and not out.is_dir():
         raise OutputFolderError(f"--out {out_dir} is a file, not a folder")
-    if not force and out.is_dir() and any(out.iterdir()):
+    if not force and out.is_dir() and not _is_empty(out_dir):
         raise OutputFolderError(
             f"--out {out_dir} is not empty; choose a new or empty folder, or pass --force to "
             "write over the files there"
         )
+
+
+def _is_empty(folder: Path) -> bool:
+    try:
+        return not any(folder.iterdir())
+    except OSError as error:
+        raise OutputFolderError(
+            f"--out {folder}: cannot tell whether it is empty ({error.strerror or error})"
+        ) from None
 
 
 def _overlap(out: Path, source: Path) -> tuple[str, str] | None:
@@ -63,18 +75,15 @@ def _shown(given: Path, resolved: Path) -> str:
     return f"{given} (-> {resolved})"
 
 
-# Not worth listing as kept: version control and bytecode (a run never copies either).
-_NOT_LISTED = frozenset({".git", ".hg", "__pycache__"})
-
-
 def files_under(out_dir: Path, cache_dir: Path | None) -> set[str]:
-    """Files already in ``out_dir`` (relative, posix), without the cache if it lives there."""
+    """Files already in ``out_dir`` (relative, posix), without the cache if it lives there
+    nor what discovery never walks (version control, bytecode): a run never writes those."""
     found: set[str] = set()
     root = out_dir.resolve()
     cache = cache_dir.resolve() if cache_dir is not None else None
     for directory, dirnames, filenames in os.walk(root):
         here = Path(directory)
-        dirnames[:] = [d for d in dirnames if d not in _NOT_LISTED and here / d != cache]
+        dirnames[:] = [d for d in dirnames if d not in SKIPPED_EVERYWHERE and here / d != cache]
         found.update((here / name).relative_to(root).as_posix() for name in filenames)
     return found
 

@@ -35,7 +35,7 @@ def skipped_tool_folders(paths: Sequence[Path]) -> list[ToolFolder]:
         package = module_name_for(root / "__init__.py")[0] if _is_package(root) else ""
         for name in sorted(SKIPPED_AT_ROOT):
             folder = root / name
-            # a dotted name cannot be imported; a folder also given as a PATH was walked
+            # .venv and the like cannot be imported; a folder also given as a PATH was walked
             if not name.isidentifier() or not folder.is_dir():
                 continue
             if not any(path.is_relative_to(folder) for path in given):
