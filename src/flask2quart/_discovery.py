@@ -9,24 +9,27 @@ from pathlib import Path
 
 import pathspec
 
-SKIPPED_DIRECTORIES = frozenset(
+# Where tools put their folders: directly under the project, so they are skipped only there.
+# Deeper down the same name can be a real package (an app's ``operations/build/``).
+SKIPPED_AT_ROOT = frozenset(
     {
         ".venv",
         "venv",
-        ".git",
-        ".hg",
         "build",
         "node_modules",
-        "__pycache__",
         ".tox",
         ".nox",
         ".mypy_cache",
         ".pytest_cache",
         ".ruff_cache",
         ".eggs",
-        ".flask2quart_cache",
     }
 )
+# Never source code at any depth: version control, bytecode, and our own cache (written during
+# the run, so ``--out`` would copy it half-done). ``*.egg-info`` folders too, and virtualenvs
+# (a folder with ``pyvenv.cfg``): walking a nested one would rewrite its site-packages.
+SKIPPED_EVERYWHERE = frozenset({".git", ".hg", "__pycache__", ".flask2quart_cache"})
+VIRTUALENV_MARKER = "pyvenv.cfg"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,9 @@ def _walk(root: Path) -> Iterator[Path]:
     specs: Specs = []
     for directory, dirnames, filenames in os.walk(root):
         here = Path(directory)
+        if here != root and VIRTUALENV_MARKER in filenames:
+            dirnames[:] = []
+            continue
         specs = [(base, spec) for base, spec in specs if here.is_relative_to(base)]
         spec = _gitignore(here)
         if spec is not None:
@@ -72,14 +78,20 @@ def _walk(root: Path) -> Iterator[Path]:
         dirnames[:] = sorted(
             d
             for d in dirnames
-            if d not in SKIPPED_DIRECTORIES
-            and not d.endswith(".egg-info")
-            and not _ignored(here / d, True, specs)
+            if not _skipped(d, at_root=here == root) and not _ignored(here / d, True, specs)
         )
         for name in sorted(filenames):
             path = here / name
             if not _ignored(path, False, specs):
                 yield path
+
+
+def _skipped(name: str, at_root: bool) -> bool:
+    return (
+        name in SKIPPED_EVERYWHERE
+        or name.endswith(".egg-info")
+        or (at_root and name in SKIPPED_AT_ROOT)
+    )
 
 
 def module_name_for(path: Path) -> tuple[str, bool]:
@@ -103,18 +115,23 @@ def display_path(path: Path) -> str:
 
 
 def discover(paths: list[Path]) -> tuple[list[SourceFile], list[tuple[Path, str]]]:
-    """Python sources to convert, and the other files with their relative paths (``--out``)."""
+    """Python sources to convert, and the other files with their relative paths (``--out``).
+
+    Paths are relative to the outermost PATH folder holding the file, so a PATH given inside
+    another (a skipped ``build/`` passed explicitly) keeps its place in the ``--out`` layout.
+    """
     sources: list[SourceFile] = []
     others: list[tuple[Path, str]] = []
     seen: set[Path] = set()
-    for given in paths:
-        given = given.resolve()
+    given_paths = [path.resolve() for path in paths]
+    folders = [path for path in given_paths if path.is_dir()]
+    for given in given_paths:
         if given.is_file():
             candidates: list[Path] = [given]
-            root = given.parent
+            root = _outermost(given.parent, folders)
         else:
             candidates = list(_walk(given))
-            root = given
+            root = _outermost(given, folders)
         for path in candidates:
             if path in seen:
                 continue
@@ -126,6 +143,11 @@ def discover(paths: list[Path]) -> tuple[list[SourceFile], list[tuple[Path, str]
             else:
                 others.append((path, relative))
     return _unique_modules(sources), others
+
+
+def _outermost(folder: Path, folders: list[Path]) -> Path:
+    holding = [f for f in folders if folder.is_relative_to(f)]
+    return min(holding, key=lambda f: len(f.parts)) if holding else folder
 
 
 def _unique_modules(sources: list[SourceFile]) -> list[SourceFile]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import difflib
+import errno
+import functools
 import json
 import os
 import re
@@ -20,7 +22,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 import libcst as cst
 import pathspec
@@ -29,6 +31,7 @@ from flask2quart._cache import Cache, code_fingerprint, digest, facts_key
 from flask2quart._discovery import SourceFile, discover, display_path
 from flask2quart._format import FormatterError, format_source
 from flask2quart._imports import add_imports
+from flask2quart._output import files_under, kept_files_note
 from flask2quart._prefilter import (
     identifiers,
     is_generated,
@@ -40,6 +43,7 @@ from flask2quart._project import ProjectContext
 from flask2quart._report import FileResult, Finding, RunReport, Status
 from flask2quart._rules import Rule
 from flask2quart._settings import RuleSettings
+from flask2quart._tool_folders import imported_tool_folder_notes, skipped_tool_folders
 from flask2quart._transform import BatchedTransformer, FileContext, resolve_findings
 from flask2quart._workers import WorkerPool
 from flask2quart.analysis.facts import FileFacts, extract_facts
@@ -222,19 +226,51 @@ def _failed(display: str, original: bytes, reason: str, line: int = 1) -> FileRe
     return FileResult(display, "failed", [finding], original, None, reason)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same folder and ``os.replace``, keeping the file's mode."""
-    mode = None
-    with contextlib.suppress(FileNotFoundError):
-        mode = path.stat().st_mode
+def new_file_mode() -> int:
+    """The mode ``open()`` gives a new file: 0o666 less the umask (``mkstemp`` gives 0o600,
+    which a Docker ``COPY`` or another deploy user cannot read)."""
+    umask = os.umask(0)  # the only way to read the umask; set straight back
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write via a temp file in the same folder and ``os.replace``.
+
+    The file gets ``mode`` if given, else keeps its current mode, else (a new file) the mode
+    :func:`new_file_mode` says.
+    """
+    if mode is None:
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = new_file_mode()
+    chosen = mode
+    _replace_atomically(
+        path, lambda handle: handle.write(data), lambda temp: os.chmod(temp, chosen)
+    )
+
+
+def copy_atomically(source: Path, target: Path) -> None:
+    """Copy content, mode and times like ``shutil.copy2``, but via a temp file and a rename."""
+
+    def copy(handle: BinaryIO) -> None:
+        with source.open("rb") as origin:
+            shutil.copyfileobj(origin, handle)
+
+    _replace_atomically(target, copy, lambda temp: shutil.copystat(source, temp))
+
+
+def _replace_atomically(
+    path: Path, write: Callable[[BinaryIO], object], set_stat: Callable[[str], None]
+) -> None:
     descriptor, temp_name = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
     )
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        if mode is not None:
-            os.chmod(temp_name, mode & 0o7777)
+            write(handle)
+        set_stat(temp_name)
         os.replace(temp_name, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -404,6 +440,8 @@ def run(
     project = ProjectContext(roots, sources, report, plan, options.settings)
     for rule in options.rules:
         rule.finish(project)
+    readable = [(item.source, item.content) for item in inputs if item.content is not None]
+    report.notes.extend(imported_tool_folder_notes(skipped_tool_folders(paths), readable))
     skipped_generated = sum(item.generated for item in inputs)
     if skipped_generated:
         report.notes.append(
@@ -415,7 +453,7 @@ def run(
         _write_in_place(report)
     elif options.mode == "out":
         assert options.out_dir is not None
-        _write_copy(report, others, options.out_dir)
+        _write_copy(report, others, options.out_dir, options.cache_dir)
     return report
 
 
@@ -588,34 +626,95 @@ def _mark_unwritable(result: FileResult, error: OSError) -> None:
     reason = f"cannot write: {error.strerror or error.args[0] if error.args else error}"
     if isinstance(error, PermissionError) and "read-only" in str(error):
         reason = "cannot write: the file is read-only"
+    _mark_failed(result, reason)
+
+
+def _mark_failed(result: FileResult, reason: str) -> None:
     result.status = "failed"
     result.error = reason
     result.findings.append(Finding(result.path, 1, 1, ENGINE_RULE, "error", reason, ""))
 
 
-def _write_copy(report: RunReport, others: list[tuple[Path, str]], out_dir: Path) -> None:
+def _write_copy(
+    report: RunReport, others: list[tuple[Path, str]], out_dir: Path, cache_dir: Path | None
+) -> None:
+    """Write every file under ``out_dir``; a file that cannot be written fails alone."""
+    try:
+        _make_writable_folder(out_dir)
+    except OSError as error:
+        _fail_every_file(report, out_dir, error)
+        return
+    before = files_under(out_dir, cache_dir)  # empty unless --force let a full folder through
     written: set[str] = set()
     for result in report.files:
-        target = out_dir / result.relative
         written.add(result.relative)
-        data = result.converted if result.status == "changed" else result.original
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if result.status == "failed" and not result.original and result.target:
-                shutil.copyfile(result.target, target)
-            elif data is not None:
-                atomic_write(target, data)
-        except OSError as error:
-            _mark_unwritable(result, error)
+        reason = _write_one(out_dir / result.relative, functools.partial(_copy_result, result))
+        if reason:
+            _mark_failed(result, reason)
     for path, relative in others:
         if relative in written:
             continue
-        target = out_dir / relative
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
-        except OSError as error:
-            report.notes.append(f"{relative}: not copied ({error.strerror or error})")
+        written.add(relative)
+        reason = _write_one(out_dir / relative, functools.partial(copy_atomically, path))
+        if reason:  # a failed file like any other, so the exit code says so
+            failed = FileResult(display_path(path), "failed", target=path, relative=relative)
+            _mark_failed(failed, reason)
+            report.files.append(failed)
+    if before - written:
+        report.notes.append(kept_files_note(out_dir, before - written))
+
+
+def _make_writable_folder(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(folder))
+
+
+def _fail_every_file(report: RunReport, out_dir: Path, error: OSError) -> None:
+    shown = display_path(out_dir)
+    for result in report.files:
+        result.status = "failed"
+        result.error = f"not written: --out {shown} cannot be written ({_cause(error)})"
+    if not report.files:  # a tree without Python: still a failed run
+        report.files.append(FileResult(shown, "failed", error=_cause(error)))
+    # one line for the folder, not the same line for every file
+    message = f"the --out folder cannot be written: {_cause(error)}; nothing was written"
+    fix = "check the path and its permissions, or choose another --out folder"
+    report.files[0].findings.append(Finding(shown, 1, 1, ENGINE_RULE, "error", message, fix))
+
+
+def _write_one(target: Path, write: Callable[[Path], None]) -> str:
+    """Create the folder and write; the reason it failed, naming the path, or ``""``."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return f"cannot create folder {display_path(target.parent)}: {_cause(error)}"
+    try:
+        write(target)
+    except OSError as error:
+        return f"cannot write {display_path(target)}: {_cause(error)}"
+    return ""
+
+
+def _cause(error: OSError) -> str:
+    return error.strerror or str(error)
+
+
+def _copy_result(result: FileResult, target: Path) -> None:
+    if result.status == "failed" and not result.original and result.target:
+        copy_atomically(result.target, target)  # unreadable when analysed: try a plain copy
+        return
+    data = result.converted if result.status == "changed" else result.original
+    if data is not None:
+        atomic_write(target, data, _source_mode(result.target))
+
+
+def _source_mode(source: Path | None) -> int:
+    """The copy under ``--out`` gets its source's mode; a generated module, a new file's."""
+    if source is not None:
+        with contextlib.suppress(OSError):
+            return source.stat().st_mode & 0o7777
+    return new_file_mode()
 
 
 def convert_module(

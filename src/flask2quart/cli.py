@@ -30,6 +30,7 @@ from flask2quart import __version__
 from flask2quart._config import Config, ConfigError, load_config
 from flask2quart._format import FormatterError, check_available
 from flask2quart._migration import Migration, migration_for
+from flask2quart._output import check_output_folder
 from flask2quart._printing import NORMAL, QUIET, VERBOSE, Printer, use_color
 from flask2quart._progress import progress_display
 from flask2quart._report import RunReport
@@ -202,6 +203,11 @@ def main() -> None:
     help="Write a converted copy of the tree into DIR instead of rewriting in place.",
 )
 @click.option(
+    "--force",
+    is_flag=True,
+    help="With --out: write into DIR even if it is not empty (its files are written over).",
+)
+@click.option(
     "--diff",
     "show_diff",
     is_flag=True,
@@ -246,6 +252,7 @@ def main() -> None:
 def migrate_command(
     paths: tuple[Path, ...],
     out_dir: Path | None,
+    force: bool,
     show_diff: bool,
     check: bool,
     plan: bool,
@@ -267,6 +274,7 @@ def migrate_command(
         _list_rules()
         return
     _check_usage(paths, out_dir, show_diff, check, plan)
+    check_output_folder(out_dir, paths, force)
     if quiet and verbose:
         raise click.UsageError("-q/--quiet and -v/--verbose cannot be combined")
     settings, config = _resolve_settings(paths, flags)
