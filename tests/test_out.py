@@ -303,3 +303,22 @@ def test_an_other_file_that_cannot_be_copied_fails_alone(source: Path, tmp_path:
     assert "await render_template" in (out / "views.py").read_text()
     files = json.loads((tmp_path / "r").read_text())["files"]
     assert [f["status"] for f in files if f["path"].endswith("site.css")] == ["failed"]
+
+
+def test_files_left_out_by_exclude_are_copied_unchanged(tmp_path: Path) -> None:
+    write_tree(tmp_path / "src", {"app.py": VIEW, "legacy/old.py": VIEW})
+    code, err = migrate(str(tmp_path / "src"), "--exclude", "legacy/", "--out", str(tmp_path / "x"))
+    assert code == 0, err
+    assert "from quart import" in (tmp_path / "x" / "app.py").read_text()
+    assert (tmp_path / "x" / "legacy" / "old.py").read_text() == VIEW
+
+
+def test_sibling_paths_keep_their_folders_under_out(tmp_path: Path) -> None:
+    tree = {"app/__init__.py": "", "app/core.py": VIEW, "tests/__init__.py": "# tests\n"}
+    write_tree(tmp_path / "src", tree)
+    paths = [str(tmp_path / "src" / "app"), str(tmp_path / "src" / "tests")]
+    code, err = migrate(*paths, "--out", str(tmp_path / "x"))
+    assert code == 0, err
+    assert (tmp_path / "x" / "tests" / "__init__.py").read_text() == "# tests\n"
+    assert (tmp_path / "x" / "app" / "__init__.py").read_text() == ""
+    assert "from quart import" in (tmp_path / "x" / "app" / "core.py").read_text()

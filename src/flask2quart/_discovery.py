@@ -117,21 +117,17 @@ def display_path(path: Path) -> str:
 def discover(paths: list[Path]) -> tuple[list[SourceFile], list[tuple[Path, str]]]:
     """Python sources to convert, and the other files with their relative paths (``--out``).
 
-    Paths are relative to the outermost PATH folder holding the file, so a PATH given inside
-    another (a skipped ``build/`` passed explicitly) keeps its place in the ``--out`` layout.
+    Paths are relative to one layout root (see :func:`layout_root`), so a PATH given inside
+    another (a skipped ``build/`` passed explicitly) keeps its place in the ``--out`` layout
+    and two PATHs never write the same file there.
     """
     sources: list[SourceFile] = []
     others: list[tuple[Path, str]] = []
     seen: set[Path] = set()
     given_paths = [path.resolve() for path in paths]
-    folders = [path for path in given_paths if path.is_dir()]
+    root = layout_root(given_paths)
     for given in given_paths:
-        if given.is_file():
-            candidates: list[Path] = [given]
-            root = _outermost(given.parent, folders)
-        else:
-            candidates = list(_walk(given))
-            root = _outermost(given, folders)
+        candidates = [given] if given.is_file() else list(_walk(given))
         for path in candidates:
             if path in seen:
                 continue
@@ -145,9 +141,15 @@ def discover(paths: list[Path]) -> tuple[list[SourceFile], list[tuple[Path, str]
     return _unique_modules(sources), others
 
 
-def _outermost(folder: Path, folders: list[Path]) -> Path:
-    holding = [f for f in folders if folder.is_relative_to(f)]
-    return min(holding, key=lambda f: len(f.parts)) if holding else folder
+def layout_root(given_paths: list[Path]) -> Path:
+    """The folder ``--out`` mirrors: the one PATH folder holding every PATH (``migrate app
+    --out x`` writes ``x/views.py``), else the PATHs' common parent (``migrate app tests --out
+    x`` writes ``x/app/...`` and ``x/tests/...``, so their ``__init__.py`` cannot collide)."""
+    folders = {path if path.is_dir() else path.parent for path in given_paths}
+    tops = {f for f in folders if not any(f != o and f.is_relative_to(o) for o in folders)}
+    if len(tops) == 1:
+        return tops.pop()
+    return Path(os.path.commonpath(sorted(tops)))
 
 
 def _unique_modules(sources: list[SourceFile]) -> list[SourceFile]:

@@ -394,30 +394,36 @@ class _Progress:
             self.callback(stage, self.done[stage], self.total)
 
 
-def _filtered(sources: list[SourceFile], options: Options) -> list[SourceFile]:
+def _filtered(
+    sources: list[SourceFile], options: Options
+) -> tuple[list[SourceFile], list[SourceFile]]:
+    """The sources to convert, and those include/exclude leave alone (``--out`` copies them)."""
     if not options.include and not options.exclude:
-        return sources
+        return sources, []
     root = options.config_root or Path.cwd()
     include = pathspec.GitIgnoreSpec.from_lines(options.include) if options.include else None
     exclude = pathspec.GitIgnoreSpec.from_lines(options.exclude)
-    kept = []
+    kept, left_alone = [], []
     for source in sources:
         try:
             relative = source.path.relative_to(root).as_posix()
         except ValueError:
             relative = source.relative
-        if include is not None and not include.match_file(relative):
-            continue
-        if not exclude.match_file(relative):
+        chosen = include is None or include.match_file(relative)
+        if chosen and not exclude.match_file(relative):
             kept.append(source)
-    return kept
+        else:
+            left_alone.append(source)
+    return kept, left_alone
 
 
 def run(
     paths: Sequence[Path], options: Options, progress: ProgressCallback | None = None
 ) -> RunReport:
     sources, others = discover(list(paths))
-    sources = _filtered(sources, options)
+    sources, left_alone = _filtered(sources, options)
+    # an excluded module is still part of the app: --out copies it as it is
+    others = [*others, *((source.path, source.relative) for source in left_alone)]
     inputs = [_read(source, options.include_generated) for source in sources]
     cache = Cache(options.cache_dir) if options.cache_dir is not None else None
     tracker = _Progress(progress, len(inputs))
