@@ -301,3 +301,17 @@ def test_without_a_project_root_the_cache_is_the_user_cache_folder(tmp_path: Pat
     configured = Settings(cache_dir="build/cache")
     assert cache_location(configured, tmp_path, env) == tmp_path / "build" / "cache"
     assert os.path.isabs(cache_location(configured, None, env))
+
+
+def test_a_finding_on_a_file_that_is_not_python_counts_like_any_other() -> None:
+    from flask2quart._report import Finding, RunReport
+    from flask2quart.cli import EXIT_ERRORS_LEFT, _exit_code
+
+    pinned = Finding(
+        "requirements.txt", 3, 1, "F2Q117", "error", "Werkzeug==1.0.1 cannot co-install"
+    )
+    report = RunReport(project_findings=[pinned])
+    assert report.findings == [pinned]
+    assert "1 errors" in report.summary_line() and "not ready" in report.summary_line()
+    assert _exit_code(report, pending=False, exit_zero=False) == EXIT_ERRORS_LEFT
+    assert report.to_json()["findings"][0]["path"] == "requirements.txt"

@@ -88,4 +88,6 @@ class ProjectContext:
             if result.target == path:
                 result.findings.append(finding)
                 return
-        self.report.notes.append(finding.format())
+        # about a file that is not Python (requirements, pyproject.toml): still a finding,
+        # counted in the summary and the exit code like any other
+        self.report.project_findings.append(finding)

@@ -61,6 +61,7 @@ class RunReport:
     notes: list[str] = field(default_factory=list)
     extra_files: list[str] = field(default_factory=list)
     inventory: list[dict[str, Any]] = field(default_factory=list)
+    project_findings: list[Finding] = field(default_factory=list)  # on files that are not Python
 
     @property
     def counts(self) -> dict[str, int]:
@@ -74,7 +75,7 @@ class RunReport:
 
     @property
     def findings(self) -> list[Finding]:
-        found = [f for result in self.files for f in result.findings]
+        found = [f for result in self.files for f in result.findings] + self.project_findings
         return sorted(found, key=lambda f: (f.path, f.line, f.column, f.rule, f.message))
 
     def severity_counts(self) -> dict[str, int]:
