@@ -4,30 +4,74 @@
 it is), then the copy's suite runs in a child process with the copy as rootdir, under
 pytest-asyncio as the converted project declares. The converted suite must pass every test the
 original passes on Flask, and a second migration of the copy must change nothing.
+
+Each app is migrated once per module; its suite then runs under every interpreter of
+``suite_pythons()`` (this venv's Quart, and Quart 0.23 on Python 3.13 where ``make test`` found
+one), since converted code must run on both.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests._sample_suites import SAMPLE_APPS, SUITE_TIMEOUT_SECONDS, run_app_suite, tree_files
+from tests._sample_suites import (
+    SAMPLE_APPS,
+    SUITE_TIMEOUT_SECONDS,
+    SuitePython,
+    run_on_quart,
+    suite_pythons,
+    tree_files,
+)
 from tests.test_sample_apps_flask import EXPECTED_TESTS
 
+FORECAST_TRANSPORTS = ["aiohttp", "httpcore"]
 
-def migrate(source: Path, out: Path) -> str:
-    completed = subprocess.run(
-        [sys.executable, "-m", "flask2quart", "migrate", str(source), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=SUITE_TIMEOUT_SECONDS,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    return completed.stderr
+
+@dataclass(frozen=True)
+class Migration:
+    converted: Path
+    report: str  # migrate's stderr
+    source_unchanged: bool
+
+
+class Migrations:
+    """Each (app, options) migrated once: the suite runs under several interpreters, and the
+    converted tree is only read by them (no bytecode, no pytest cache)."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._done: dict[tuple[str, ...], Migration] = {}
+
+    def get(self, app: str, *options: str) -> Migration:
+        key = (app, *options)
+        if key not in self._done:
+            self._done[key] = self._migrate(app, options)
+        return self._done[key]
+
+    def _migrate(self, app: str, options: tuple[str, ...]) -> Migration:
+        source = SAMPLE_APPS / app
+        before = tree_files(source)
+        converted = self._root / "-".join((app, *(o.lstrip("-") for o in options))) / app
+        completed = subprocess.run(
+            [sys.executable, "-m", "flask2quart", "migrate", str(source), "--out", str(converted),
+             *options],
+            capture_output=True,
+            text=True,
+            timeout=SUITE_TIMEOUT_SECONDS,
+            check=False,
+        )  # fmt: skip
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+        return Migration(converted, completed.stderr, tree_files(source) == before)
+
+
+@pytest.fixture(scope="module")
+def migrations(tmp_path_factory: pytest.TempPathFactory) -> Migrations:
+    return Migrations(tmp_path_factory.mktemp("converted"))
 
 
 def assert_second_run_changes_nothing(converted: Path) -> None:
@@ -41,15 +85,10 @@ def assert_second_run_changes_nothing(converted: Path) -> None:
     assert again.returncode == 0, again.stdout + again.stderr
 
 
-def test_converted_full_app_suite_passes_on_quart(tmp_path: Path) -> None:
-    source = SAMPLE_APPS / "fullapp"
-    before = tree_files(source)
-    converted = tmp_path / "fullapp"
-    report = migrate(source, converted)
-    assert tree_files(source) == before
-
-    result = run_app_suite(converted, "-rf")
-    assert result.outcomes == {"passed": EXPECTED_TESTS["fullapp"]}, result.output
+def test_full_app_converts_with_a_flask_style_client(migrations: Migrations) -> None:
+    migration = migrations.get("fullapp")
+    assert migration.source_unchanged
+    converted, report = migration.converted, migration.report
     # Two tests read `g` after a request and `response.history`, which Quart's client lacks:
     # they pass through the generated FlaskStyleClient, and the report says so.
     assert (converted / "notes" / "flask_style_client.py").is_file()
@@ -61,50 +100,46 @@ def test_converted_full_app_suite_passes_on_quart(tmp_path: Path) -> None:
     assert_second_run_changes_nothing(converted)
 
 
-def test_converted_extensions_app_suite_passes_on_quart(tmp_path: Path) -> None:
-    """Flask-SQLAlchemy, Flask-WTF and Flask-CORS converted: every test passes on Quart."""
-    source = SAMPLE_APPS / "extapp"
-    before = tree_files(source)
-    converted = tmp_path / "extapp"
-    report = migrate(source, converted)
-    assert tree_files(source) == before
-    assert report.startswith(
+@pytest.mark.parametrize("target", suite_pythons())
+def test_converted_full_app_suite_passes_on_quart(
+    migrations: Migrations, target: SuitePython
+) -> None:
+    result = run_on_quart(migrations.get("fullapp").converted, target, "-rf")
+    assert result.outcomes == {"passed": EXPECTED_TESTS["fullapp"]}, result.output
+
+
+def test_extensions_app_converts_every_extension(migrations: Migrations) -> None:
+    """Flask-SQLAlchemy, Flask-WTF and Flask-CORS are all converted automatically."""
+    migration = migrations.get("extapp")
+    assert migration.source_unchanged
+    converted = migration.converted
+    assert migration.report.startswith(
         "Flask extensions imported: 3 (0 blocking, 3 converted automatically, 0 working unchanged)"
     )
     assert (converted / "readinglist" / "sqlalchemy_adapter.py").is_file()
     requirements = (converted / "requirements.txt").read_text()
     assert "quart-wtforms" in requirements and "quart-cors" in requirements
-
-    result = run_app_suite(converted, "-rf", "-W", "error::RuntimeWarning")
-    assert result.returncode == 0, result.output
-    assert result.outcomes == {"passed": EXPECTED_TESTS["extapp"]}, result.output
-
     assert_second_run_changes_nothing(converted)
 
 
-@pytest.mark.parametrize("transport", ["aiohttp", "httpcore"])
-def test_converted_forecast_suite_passes_with_its_mocks_converted(
-    tmp_path: Path, transport: str
+@pytest.mark.parametrize("target", suite_pythons())
+def test_converted_extensions_app_suite_passes_on_quart(
+    migrations: Migrations, target: SuitePython
 ) -> None:
+    converted = migrations.get("extapp").converted
+    result = run_on_quart(converted, target, "-rf", "-W", "error::RuntimeWarning")
+    assert result.returncode == 0, result.output
+    assert result.outcomes == {"passed": EXPECTED_TESTS["extapp"]}, result.output
+
+
+@pytest.mark.parametrize("transport", FORECAST_TRANSPORTS)
+def test_forecast_mocks_are_converted(migrations: Migrations, transport: str) -> None:
     """The weather app's suite mocks requests with responses, requests_mock and unittest.mock:
     converted, every mock intercepts the httpx calls instead (F2Q309-F2Q311), whatever the
-    transport of the generated client, and every test passes as on Flask."""
-    source = SAMPLE_APPS / "forecast"
-    before = tree_files(source)
-    converted = tmp_path / "forecast"
-    completed = subprocess.run(
-        [
-            *(sys.executable, "-m", "flask2quart", "migrate", str(source)),
-            *("--out", str(converted), "--http-transport", transport),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=SUITE_TIMEOUT_SECONDS,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert tree_files(source) == before
-    report = completed.stderr
+    transport of the generated client."""
+    migration = migrations.get("forecast", "--http-transport", transport)
+    assert migration.source_unchanged
+    converted, report = migration.converted, migration.report
     assert " error " not in report and " error:" not in report, report
 
     tests = {path.name: path.read_text() for path in (converted / "tests").glob("test_*.py")}
@@ -114,9 +149,16 @@ def test_converted_forecast_suite_passes_with_its_mocks_converted(
     assert '@pytest.mark.respx(using="httpx"' in tests["test_with_requests_mock.py"]
     assert 'mock.patch("httpx.AsyncClient.get"' in tests["test_with_patch.py"]
     assert "respx" in (converted / "requirements.txt").read_text()
+    assert_second_run_changes_nothing(converted)
 
-    result = run_app_suite(converted, "-rf", "-W", "error::RuntimeWarning")
+
+@pytest.mark.parametrize("target", suite_pythons())
+@pytest.mark.parametrize("transport", FORECAST_TRANSPORTS)
+def test_converted_forecast_suite_passes_with_its_mocks_converted(
+    migrations: Migrations, transport: str, target: SuitePython
+) -> None:
+    """Every converted mock intercepts the httpx calls, and every test passes as on Flask."""
+    converted = migrations.get("forecast", "--http-transport", transport).converted
+    result = run_on_quart(converted, target, "-rf", "-W", "error::RuntimeWarning")
     assert result.returncode == 0, result.output
     assert result.outcomes == {"passed": EXPECTED_TESTS["forecast"]}, result.output
-
-    assert_second_run_changes_nothing(converted)
