@@ -91,9 +91,14 @@ def convert_text(
 
 
 def report_lines(report: RunReport, display_prefix: str = "") -> list[str]:
-    """Findings as ``line:col RULE severity message → fix`` (the path dropped)."""
+    """The module's findings as ``line:col RULE severity message → fix`` (the path dropped).
+
+    Findings about the scratch folder as a project (no requirements file to update) are left
+    out: a fixture is one module, and tests/fixtures/projects covers project edits."""
     lines = []
     for finding in report.findings:
+        if finding in report.project_findings:
+            continue
         where = f"{finding.line}:{finding.column}"
         text = f"{where} {finding.rule} {finding.severity} {finding.message}"
         if finding.fix:
