@@ -31,7 +31,8 @@ import time
 from pathlib import Path
 
 from flask2quart.verify import machine
-from flask2quart.verify.loadgen import LoadPlan, decode_histogram, run_in_process
+from flask2quart.verify.loaddata import LoadPlan, decode_histogram
+from flask2quart.verify.loadgen import run_in_process
 from flask2quart.verify.processes import (
     Children,
     default_cpu_split,

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from flask2quart.verify.loadgen import LoadPlan, decode_histogram, run_plan
+from flask2quart.verify.loaddata import LoadPlan, decode_histogram
+from flask2quart.verify.loadgen import run_plan
 from flask2quart.verify.orchestrate import Settings, start_upstreams
 from flask2quart.verify.processes import Children
 from flask2quart.verify.scenario import load_scenario

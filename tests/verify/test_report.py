@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from flask2quart.cli import main
 from flask2quart.verify.analysis import analyse, round_problems
 from flask2quart.verify.cli import EXIT_OK
-from flask2quart.verify.loadgen import LoadResult, encode_histogram, new_histogram
+from flask2quart.verify.loaddata import LoadResult, encode_histogram, new_histogram
 from flask2quart.verify.report import (
     loosened_limits,
     percentile_curve,

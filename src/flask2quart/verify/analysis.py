@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask2quart.verify.loadgen import LoadResult, decode_histogram
+from flask2quart.verify.loaddata import LoadResult, decode_histogram
 from flask2quart.verify.results import SIDES, RoundRecord, RunRecord, histogram_counts
 from flask2quart.verify.stats import (
     Counts,

@@ -29,7 +29,8 @@ from typing import Any, Literal
 
 from flask2quart.verify import equivalence, machine
 from flask2quart.verify.analysis import round_problems
-from flask2quart.verify.loadgen import LoadPlan, LoadResult, decode_histogram, run_in_process
+from flask2quart.verify.loaddata import LoadPlan, LoadResult, decode_histogram
+from flask2quart.verify.loadgen import run_in_process
 from flask2quart.verify.processes import Children, default_cpu_split, pin_prefix, pinning_problem
 from flask2quart.verify.results import (
     Capacity,

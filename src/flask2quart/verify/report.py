@@ -29,7 +29,7 @@ from flask2quart.verify.analysis import (
     round_sustains,
     setting,
 )
-from flask2quart.verify.loadgen import LoadResult
+from flask2quart.verify.loaddata import LoadResult
 from flask2quart.verify.results import SIDES, RunRecord, histogram_counts
 from flask2quart.verify.stats import Counts, percentile, pool, total_count
 

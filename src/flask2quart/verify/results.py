@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask2quart.verify.loadgen import LoadResult, decode_histogram
+from flask2quart.verify.loaddata import LoadResult, decode_histogram
 from flask2quart.verify.stats import Counts
 
 FORMAT_VERSION = 1
