@@ -18,16 +18,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
+from flask2quart.analysis.solve import SeedKind as SeedKind  # the rules' name for it
+
 if TYPE_CHECKING:
     from flask2quart._project import ProjectContext
     from flask2quart._transform import FileContext
 
 Severity = Literal["error", "warning", "info"]
-
-# A seed is a call or attribute that must be awaited on Quart.
-#   mandatory: without await the converted code is broken (Quart returns a coroutine)
-#   optional:  the sync call still works, but the async one is the point of migrating
-SeedKind = Literal["mandatory", "optional"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,8 @@ import dataclasses
 import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
-from flask2quart._rules import SeedKind
 from flask2quart.analysis import catalogue
 from flask2quart.analysis.facts import FileFacts, FunctionFacts, ValueUseFact, WithFact
 from flask2quart.analysis.refs import Ref
@@ -57,6 +57,12 @@ _CONTEXT_PHRASES = {
     "module": "at import time",
     "class": "in a class body",
 }
+
+
+# A seed is a call or attribute that must be awaited on Quart.
+#   mandatory: without await the converted code is broken (Quart returns a coroutine)
+#   optional:  the sync call still works, but the async one is the point of migrating
+SeedKind = Literal["mandatory", "optional"]
 
 
 @dataclass(frozen=True, slots=True)
