@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask2quart._config import Config
-from flask2quart._runner import Mode, Options
+from flask2quart._pipeline import Mode, Options
 from flask2quart._settings import Settings, cache_location
 from flask2quart.codemods import select_rules
 

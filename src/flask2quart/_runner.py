@@ -20,9 +20,9 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO
 
 import libcst as cst
 import pathspec
@@ -30,8 +30,15 @@ import pathspec
 from flask2quart._cache import Cache, code_fingerprint, digest, facts_key
 from flask2quart._discovery import SourceFile, discover, display_path
 from flask2quart._format import FormatterError, format_source
-from flask2quart._imports import add_imports
 from flask2quart._output import files_under, kept_files_note
+from flask2quart._pipeline import (
+    ENGINE_RULE,
+    Options,
+    Parsed,
+    analyse_bytes,
+    failed_result,
+    transform,
+)
 from flask2quart._prefilter import (
     identifiers,
     is_generated,
@@ -42,49 +49,12 @@ from flask2quart._prefilter import (
 from flask2quart._project import ProjectContext
 from flask2quart._report import FileResult, Finding, RunReport, Status
 from flask2quart._rules import Rule
-from flask2quart._settings import RuleSettings
 from flask2quart._tool_folders import imported_tool_folder_notes, skipped_tool_folders
-from flask2quart._transform import BatchedTransformer, FileContext, resolve_findings
 from flask2quart._workers import WorkerPool
 from flask2quart.analysis.facts import FileFacts, extract_facts
-from flask2quart.analysis.model import FileModel, build_model
+from flask2quart.analysis.model import build_model
 from flask2quart.analysis.solve import Plan, SeedTable, solve
 from flask2quart.analysis.types import Evaluator
-
-Mode = Literal["write", "out", "diff", "check"]
-
-ENGINE_RULE = "F2Q900"
-
-# A comment line with this text among a file's leading comments keeps every rule off the file
-# (it is still analysed, so its functions and classes are known): for modules the tool writes,
-# such as the Flask-SQLAlchemy adapter, which must go on importing Flask.
-SKIP_FILE_MARKER = "flask2quart: skip-file"
-
-
-@dataclass
-class Options:
-    mode: Mode = "write"
-    out_dir: Path | None = None
-    rules: Sequence[type[Rule]] = ()
-    settings: RuleSettings = field(default_factory=RuleSettings)
-    jobs: int = 1
-    cache_dir: Path | None = None  # None: no cache
-    include_generated: bool = False
-    formatter: str | None = None
-    include: Sequence[str] = ()  # gitignore-style patterns, relative to config_root
-    exclude: Sequence[str] = ()
-    config_root: Path | None = None
-
-
-@dataclass
-class Parsed:
-    source: SourceFile
-    original: bytes
-    module: cst.Module | None = None
-    model: FileModel | None = None
-    facts: FileFacts | None = None
-    error: str = ""
-    error_line: int = 1
 
 
 def seed_table(rules: Sequence[type[Rule]]) -> SeedTable:
@@ -120,110 +90,6 @@ def interesting_attributes(rules: Sequence[type[Rule]]) -> frozenset[str]:
 
 def interesting_names(rules: Sequence[type[Rule]]) -> frozenset[str]:
     return frozenset(name for rule in rules for name in rule.names)
-
-
-def _one_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0] if text else ''}".rstrip(": ")
-
-
-def _syntax_error(source: bytes, display: str, error: cst.ParserSyntaxError) -> tuple[str, int]:
-    """Python's own wording and position when it agrees the file is invalid, else LibCST's."""
-    try:
-        compile(source, display, "exec", dont_inherit=True)
-    except SyntaxError as python_error:
-        line = python_error.lineno or 1
-        return f"does not parse: {python_error.msg} (line {line})", line
-    except ValueError:
-        pass
-    message = error.message.splitlines()[0] if error.message else "syntax error"
-    return f"does not parse: {message} (line {error.editor_line})", error.editor_line
-
-
-def analyse(source: SourceFile, attributes: frozenset[str], names: frozenset[str]) -> Parsed:
-    try:
-        original = source.path.read_bytes()
-    except OSError as error:
-        return Parsed(source, b"", error=f"cannot read: {error.strerror or error}")
-    return analyse_bytes(source, original, attributes, names)
-
-
-def analyse_bytes(
-    source: SourceFile, original: bytes, attributes: frozenset[str], names: frozenset[str]
-) -> Parsed:
-    """Parse once and extract the facts; the parsed tree stays for the transform."""
-    parsed = Parsed(source, original)
-    try:
-        parsed.module = cst.parse_module(original)
-    except cst.ParserSyntaxError as error:
-        parsed.error, parsed.error_line = _syntax_error(original, source.display, error)
-        return parsed
-    except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
-        parsed.error = f"cannot decode: {_one_line(error)}"
-        return parsed
-    parsed.model = build_model(parsed.module, source.module, source.is_package, attributes, names)
-    parsed.facts = extract_facts(parsed.model)
-    return parsed
-
-
-def transform(parsed: Parsed, plan: Plan, evaluator: Evaluator, options: Options) -> FileResult:
-    source = parsed.source
-    if parsed.error or parsed.module is None or parsed.model is None:
-        return _failed(source.display, parsed.original, parsed.error, parsed.error_line)
-    if _opted_out(parsed.original):
-        return FileResult(source.display, "skipped", [], parsed.original, None)
-    context = FileContext(
-        path=source.display,
-        model=parsed.model,
-        plan=plan,
-        evaluator=evaluator,
-        settings=options.settings,
-        original=parsed.original,
-    )
-    rules = [rule(context) for rule in options.rules]
-    try:
-        converted = parsed.module.visit(BatchedTransformer(rules))
-        converted = add_imports(converted, context.imports)
-        new_bytes = converted.bytes
-    except Exception as error:  # a rule bug must not take the other files down
-        return _failed(source.display, parsed.original, f"internal error: {_one_line(error)}")
-    findings = resolve_findings(parsed.module, context)
-    if new_bytes == parsed.original:
-        return FileResult(
-            source.display, "unchanged", findings, parsed.original, None, data=context.data
-        )
-    try:
-        compile(new_bytes, source.display, "exec", dont_inherit=True)
-    except SyntaxError as error:
-        findings.append(
-            Finding(
-                source.display,
-                error.lineno or 1,
-                error.offset or 1,
-                ENGINE_RULE,
-                "error",
-                f"the converted file would not compile ({error.msg}); left unchanged",
-                "report this as a flask2quart bug, and convert this file by hand",
-            )
-        )
-        return FileResult(source.display, "failed", findings, parsed.original, None, error.msg)
-    return FileResult(
-        source.display, "changed", findings, parsed.original, new_bytes, data=context.data
-    )
-
-
-def _opted_out(source: bytes) -> bool:
-    for line in source.splitlines():
-        if not line.startswith(b"#"):
-            return False
-        if SKIP_FILE_MARKER.encode() in line:
-            return True
-    return False
-
-
-def _failed(display: str, original: bytes, reason: str, line: int = 1) -> FileResult:
-    finding = Finding(display, line, 1, ENGINE_RULE, "error", reason, "")
-    return FileResult(display, "failed", [finding], original, None, reason)
 
 
 def new_file_mode() -> int:
@@ -545,7 +411,7 @@ def _transform_all(
         if result is None:
             status: Status = "skipped" if item.generated else "unchanged"
             if item.content is None:
-                result = _failed(item.source.display, b"", item.read_error)
+                result = failed_result(item.source.display, b"", item.read_error)
             else:
                 result = FileResult(item.source.display, status, [], item.content)
         result.original = item.content or b""
@@ -568,7 +434,7 @@ def _transform_selected(
     for index in selected:
         if index in analysis.errors:
             error, line = analysis.errors[index]
-            results[index] = _failed(inputs[index].source.display, b"", error, line)
+            results[index] = failed_result(inputs[index].source.display, b"", error, line)
     todo = sorted(i for i in selected if i not in results)
     progress.add("converting", len(inputs) - len(todo))
     if pool is not None:
@@ -632,10 +498,10 @@ def _mark_unwritable(result: FileResult, error: OSError) -> None:
     reason = f"cannot write: {error.strerror or error.args[0] if error.args else error}"
     if isinstance(error, PermissionError) and "read-only" in str(error):
         reason = "cannot write: the file is read-only"
-    _mark_failed(result, reason)
+    _markfailed_result(result, reason)
 
 
-def _mark_failed(result: FileResult, reason: str) -> None:
+def _markfailed_result(result: FileResult, reason: str) -> None:
     result.status = "failed"
     result.error = reason
     result.findings.append(Finding(result.path, 1, 1, ENGINE_RULE, "error", reason, ""))
@@ -656,7 +522,7 @@ def _write_copy(
         written.add(result.relative)
         reason = _write_one(out_dir / result.relative, functools.partial(_copy_result, result))
         if reason:
-            _mark_failed(result, reason)
+            _markfailed_result(result, reason)
     for path, relative in others:
         if relative in written:
             continue
@@ -664,7 +530,7 @@ def _write_copy(
         reason = _write_one(out_dir / relative, functools.partial(copy_atomically, path))
         if reason:  # a failed file like any other, so the exit code says so
             failed = FileResult(display_path(path), "failed", target=path, relative=relative)
-            _mark_failed(failed, reason)
+            _markfailed_result(failed, reason)
             report.files.append(failed)
     if before - written:
         report.notes.append(kept_files_note(out_dir, before - written))

@@ -18,7 +18,9 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from flask2quart._discovery import SourceFile
+from flask2quart._pipeline import Parsed, analyse_bytes, transform
 from flask2quart._report import FileResult
+from flask2quart.analysis.types import Evaluator
 
 BATCH = 16
 
@@ -36,9 +38,6 @@ class AnalysisOutcome:
 
 
 def _serve(connection: Connection, attributes: frozenset[str], names: frozenset[str]) -> None:
-    from flask2quart._runner import Parsed, analyse_bytes, transform
-    from flask2quart.analysis.types import Evaluator
-
     parsed: dict[int, Parsed] = {}
     evaluator: Evaluator | None = None
     try:

@@ -31,10 +31,11 @@ from flask2quart._config import Config, ConfigError, load_config
 from flask2quart._format import FormatterError, check_available
 from flask2quart._migration import Migration, migration_for
 from flask2quart._output import check_output_folder
+from flask2quart._pipeline import ENGINE_RULE, Mode
 from flask2quart._printing import NORMAL, QUIET, VERBOSE, Printer, use_color
 from flask2quart._progress import progress_display
 from flask2quart._report import RunReport
-from flask2quart._runner import ENGINE_RULE, Mode, run, unified_diff
+from flask2quart._runner import run, unified_diff
 from flask2quart._sarif import write_sarif
 from flask2quart._settings import Settings, resolve, setting_fields
 from flask2quart.codemods import RULES, UnknownRuleError
