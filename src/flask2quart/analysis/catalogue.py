@@ -178,7 +178,19 @@ CALL_RESULTS: dict[str, Type] = {
     "werkzeug.FileStorage": _obj("werkzeug.FileStorage"),
     **{
         f"flask.testing.FlaskClient.{verb}": _obj("flask.testing.TestResponse")
-        for verb in ("get", "post", "put", "delete", "patch", "head", "options", "trace", "open")
+        # "*": getattr(client, verb) with a computed verb; every request method answers alike
+        for verb in (
+            "get",
+            "post",
+            "put",
+            "delete",
+            "patch",
+            "head",
+            "options",
+            "trace",
+            "open",
+            "*",
+        )
     },
     "requests.session": _obj("requests.Session"),
     **{

@@ -17,7 +17,7 @@ from typing import Literal
 
 import libcst as cst
 
-from flask2quart.analysis.refs import UNKNOWN, Ref, union_ref
+from flask2quart.analysis.refs import DYNAMIC_MEMBER, UNKNOWN, Ref, union_ref
 
 ScopeKind = Literal["module", "class", "function", "lambda", "comprehension"]
 
@@ -241,6 +241,9 @@ class FileModel:
                 method = _enclosing_function(scope)
                 if method is not None and method.class_info is not None:
                     return ("sup", method.class_info.fqn)
+            dynamic = self._getattr_ref(expr, scope)
+            if dynamic is not None:
+                return dynamic
             return ("c", self.ref_of(expr.func, scope))
         if isinstance(expr, cst.Subscript):
             return ("i", self.ref_of(expr.value, scope))
@@ -251,6 +254,20 @@ class FileModel:
         if isinstance(expr, cst.SimpleString | cst.ConcatenatedString | cst.FormattedString):
             return ("g", "builtins.str")
         return UNKNOWN
+
+    def _getattr_ref(self, call: cst.Call, scope: Scope) -> Ref | None:
+        """``getattr(owner, name)`` with a computed name is "some member of owner", so
+        ``getattr(client, verb)(path)`` (a parametrized verb) is typed like ``client.get(path)``.
+        A literal name keeps the old, plain-call reading: rules rewrite calls by name."""
+        if not isinstance(call.func, cst.Name) or call.func.value != "getattr":
+            return None
+        if len(call.args) not in (2, 3) or any(arg.keyword or arg.star for arg in call.args):
+            return None
+        if isinstance(call.args[1].value, cst.SimpleString | cst.ConcatenatedString):
+            return None
+        if self.ref_of_name("getattr", scope) != ("g", "builtins.getattr"):
+            return None  # a getattr of the module's own
+        return ("a", self.ref_of(call.args[0].value, scope), DYNAMIC_MEMBER)
 
     def module_bindings(self) -> dict[str, Ref]:
         return {

@@ -13,7 +13,7 @@ Shapes (the first element is the tag)::
     ("self", "pkg.mod.Class")      ``self`` inside a method of Class
     ("cls", "pkg.mod.Class")       ``cls`` inside a classmethod of Class
     ("sup", "pkg.mod.Class")       ``super()`` inside a method of Class
-    ("a", ref, "name")             attribute access
+    ("a", ref, "name")             attribute access; name "*": some member, computed at run time
     ("c", ref)                     the result of calling ref
     ("i", ref)                     ref[...]
     ("e", ref)                     the value bound by ``with ref as x``
@@ -28,6 +28,9 @@ from typing import Any, TypeAlias
 Ref: TypeAlias = tuple[Any, ...]
 
 UNKNOWN: Ref = ("?",)
+
+# ``getattr(owner, computed_name)``: the catalogue types ``Class.*`` where every member agrees
+DYNAMIC_MEMBER = "*"
 
 
 def global_ref(fqn: str) -> Ref:
