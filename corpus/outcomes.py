@@ -6,6 +6,7 @@ was never awaited" warning: a coroutine that nobody awaited means the test's bod
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -63,28 +64,65 @@ class Comparison:
     lost: dict[str, str] = field(default_factory=dict)  # nodeid -> cause
 
 
-def suite_from_record(data: dict[str, Any]) -> SuiteRun:
-    """Build a SuiteRun from the JSON the recorder plugin wrote."""
-    tests = {
-        nodeid: TestResult(
-            nodeid=nodeid,
-            outcome=str(raw.get("outcome", "passed")),
-            exc_type=str(raw.get("exc_type", "")),
-            message=str(raw.get("message", "")),
-            never_awaited=len(raw.get("warnings", [])),
-        )
-        for nodeid, raw in data.get("tests", {}).items()
-    }
-    errors = tuple(
-        (str(item.get("nodeid", "")), str(item.get("message", "")))
-        for item in data.get("collection_errors", [])
-    )
+def suite_from_events(events: list[dict[str, Any]]) -> SuiteRun:
+    """Fold the recorder plugin's events into a SuiteRun.
+
+    A test's outcome is its first failure (a failed call is "failed", a failed setup or teardown
+    "error"), else "skipped" if its setup or call skipped, else "passed"."""
+    tests: dict[str, dict[str, Any]] = {}
+    errors: list[tuple[str, str]] = []
+    unattributed = 0
+    exitstatus: int | None = None
+    for event in events:
+        kind = event.get("event")
+        nodeid = str(event.get("nodeid", ""))
+        if kind == "report":
+            _fold_report(tests.setdefault(nodeid, {"outcome": "passed", "warnings": 0}), event)
+        elif kind == "warning" and nodeid:
+            tests.setdefault(nodeid, {"outcome": "passed", "warnings": 0})["warnings"] += 1
+        elif kind == "warning":
+            unattributed += 1
+        elif kind == "collect_error":
+            errors.append((nodeid, str(event.get("message", ""))))
+        elif kind == "finish":
+            exitstatus = int(event.get("exitstatus", 0))
     return SuiteRun(
-        tests=tests,
-        collection_errors=errors,
-        unattributed_warnings=len(data.get("unattributed_warnings", [])),
-        exitstatus=data.get("exitstatus"),
+        tests={
+            nodeid: TestResult(
+                nodeid=nodeid,
+                outcome=raw["outcome"],
+                exc_type=raw.get("exc_type", ""),
+                message=raw.get("message", ""),
+                never_awaited=raw["warnings"],
+            )
+            for nodeid, raw in tests.items()
+        },
+        collection_errors=tuple(errors),
+        unattributed_warnings=unattributed,
+        exitstatus=exitstatus,
     )
+
+
+def _fold_report(record: dict[str, Any], event: dict[str, Any]) -> None:
+    if record["outcome"] in ("failed", "error"):
+        return
+    if event.get("outcome") == "failed":
+        record["outcome"] = "failed" if event.get("when") == "call" else "error"
+        record["exc_type"] = str(event.get("exc_type", ""))
+        record["message"] = str(event.get("message", ""))
+    elif event.get("outcome") == "skipped" and event.get("when") in ("setup", "call"):
+        record["outcome"] = "skipped"
+
+
+def parse_events(text: str) -> list[dict[str, Any]]:
+    """The JSON lines of a record file; a line cut short by a killed run is skipped."""
+    events = []
+    for line in text.splitlines():
+        try:
+            events.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return events
 
 
 def compare(

@@ -34,7 +34,8 @@ QUART_STACK = (
 )
 VERSIONS_OF = ("flask", "werkzeug", "quart", "pytest", "pytest-asyncio")
 _DEPENDENCY_FILES = re.compile(
-    r"(requirements[^/]*\.(txt|in)|Pipfile|pyproject\.toml|setup\.py|setup\.cfg)$"
+    r"(^|/)(requirements[^/]*\.(txt|in)|requirements/[^/]+\.(txt|in)|Pipfile"
+    r"|pyproject\.toml|setup\.py|setup\.cfg)$"
 )
 _FLASK_OR_REQUESTS_IMPORT = re.compile(r"^\s*(from|import)\s+(flask|requests)\b", re.MULTILINE)
 
@@ -185,6 +186,10 @@ def prepare_venv(
     result = run_command([paths.python, "-m", "venv", str(venv)], copy, env, log, deadline)
     if result.returncode != 0:
         return False
+    # Python 3.11's bundled pip cannot parse some metadata that poetry-core writes today
+    upgrade = run_command("python -m pip install -q --upgrade pip", copy, env, log, deadline)
+    if upgrade.returncode != 0:
+        return False
     for command in commands:
         if run_command(command, copy, env, log, deadline).returncode != 0:
             return False
@@ -232,8 +237,8 @@ def run_suite(
         "-W always::RuntimeWarning"
     )
     result = run_command(command, copy, env, log, deadline)
-    data = json.loads(record.read_text()) if record.is_file() else {}
-    suite = outcomes.suite_from_record(data)
+    events = outcomes.parse_events(record.read_text()) if record.is_file() else []
+    suite = outcomes.suite_from_events(events)
     return suite, {"returncode": result.returncode, "seconds": round(result.seconds, 1)}
 
 

@@ -39,9 +39,10 @@ def export_snapshot(app: App, mirror_root: Path, snapshots: Path) -> Path:
     target = snapshots / app.name
     with tempfile.TemporaryDirectory(dir=snapshots, prefix=f".{app.name}-") as temp:
         archive = Path(temp) / "export.tar"
+        excluded = [f":(exclude){path}" for path in missing_blobs(source, treeish)]
         with archive.open("wb") as handle:
             result = subprocess.run(
-                ["git", "--git-dir", str(source), "archive", "--format=tar", treeish],
+                ["git", "--git-dir", str(source), "archive", "--format=tar", treeish, *excluded],
                 stdout=handle,
                 stderr=subprocess.PIPE,
                 text=False,
@@ -57,6 +58,32 @@ def export_snapshot(app: App, mirror_root: Path, snapshots: Path) -> Path:
             shutil.rmtree(target)
         tree.rename(target)
     return target
+
+
+def missing_blobs(source: Path, treeish: str) -> list[str]:
+    """Paths whose content the mirror lacks (the fetch tool leaves out files of 4 MiB and more).
+
+    They are left out of the export: git archive would stop at the first one."""
+    listing = subprocess.run(
+        ["git", "--git-dir", str(source), "ls-tree", "-r", "-z", treeish],
+        capture_output=True,
+        check=True,
+    ).stdout.decode(errors="surrogateescape")
+    entries = [line.split("\t", 1) for line in listing.split("\0") if line]
+    blobs = [(meta.split()[2], path) for meta, path in entries if meta.split()[1] == "blob"]
+    if not blobs:
+        return []
+    check = subprocess.run(
+        ["git", "--git-dir", str(source), "cat-file", "--batch-check"],
+        input="".join(f"{sha}\n" for sha, _ in blobs).encode(),
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    return [
+        path
+        for (_, path), line in zip(blobs, check.splitlines(), strict=True)
+        if line.endswith(" missing")
+    ]
 
 
 def snapshot_path(snapshots: Path, app: App) -> Path:

@@ -9,27 +9,32 @@ import pytest
 from corpus.outcomes import (
     FALSE_PASS,
     NOT_RUN,
+    SuiteRun,
     compare,
     group_causes,
     normalise_message,
-    suite_from_record,
+    parse_events,
+    suite_from_events,
 )
 
-
-def record(**tests: dict[str, Any]) -> dict[str, Any]:
-    return {"tests": tests, "collection_errors": [], "unattributed_warnings": []}
+Event = dict[str, Any]
 
 
-PASSED: dict[str, Any] = {"outcome": "passed", "warnings": []}
-NEVER_AWAITED = {
-    "outcome": "passed",
-    "warnings": ["coroutine 'T.test_x' was never awaited"],
-}
+def report(nodeid: str, outcome: str = "passed", when: str = "call", **fields: str) -> Event:
+    return {"event": "report", "nodeid": nodeid, "when": when, "outcome": outcome, **fields}
+
+
+def never_awaited(nodeid: str) -> Event:
+    return {"event": "warning", "nodeid": nodeid, "message": "coroutine 'T.t' was never awaited"}
+
+
+def suite(*events: Event) -> SuiteRun:
+    return suite_from_events(list(events))
 
 
 def test_a_pass_with_a_never_awaited_coroutine_counts_as_failed() -> None:
-    baseline = suite_from_record(record(a=PASSED, b=PASSED))
-    converted = suite_from_record(record(a=PASSED, b=NEVER_AWAITED))
+    baseline = suite(report("a"), report("b"))
+    converted = suite(report("a"), report("b"), never_awaited("b"))
     assert converted.passed == 1
     assert converted.false_passes == 1
     comparison = compare(baseline, converted)
@@ -38,39 +43,37 @@ def test_a_pass_with_a_never_awaited_coroutine_counts_as_failed() -> None:
 
 
 def test_only_tests_that_passed_on_flask_are_followed() -> None:
-    baseline = suite_from_record(record(a=PASSED, b={"outcome": "failed"}))
-    converted = suite_from_record(record(a=PASSED, b=PASSED, c=PASSED))
+    baseline = suite(report("a"), report("b", "failed"))
+    converted = suite(report("a"), report("b"), report("c"))
     comparison = compare(baseline, converted)
     assert (comparison.baseline_passing, comparison.still_passing) == (1, 1)
 
 
 def test_a_baseline_false_pass_is_not_a_baseline_pass() -> None:
-    baseline = suite_from_record(record(a=NEVER_AWAITED))
+    baseline = suite(report("a"), never_awaited("a"))
     assert compare(baseline, baseline).baseline_passing == 0
 
 
 def test_failures_are_named_by_exception_and_message() -> None:
-    failing = {
-        "outcome": "failed",
-        "exc_type": "AttributeError",
-        "message": "'coroutine' object has no attribute 'status_code'",
-    }
-    comparison = compare(suite_from_record(record(a=PASSED)), suite_from_record(record(a=failing)))
+    failing = report(
+        "a",
+        "failed",
+        exc_type="AttributeError",
+        message="'coroutine' object has no attribute 'status_code'",
+    )
+    comparison = compare(suite(report("a")), suite(failing))
     assert comparison.lost == {
         "a": "AttributeError: 'coroutine' object has no attribute 'status_code'"
     }
 
 
 def test_missing_tests_are_blamed_on_their_modules_collection_error() -> None:
-    baseline = suite_from_record(
-        record(**{"tests/test_a.py::t": PASSED, "tests/test_b.py::t": PASSED})
-    )
-    converted = suite_from_record(
+    baseline = suite(report("tests/test_a.py::t"), report("tests/test_b.py::t"))
+    converted = suite(
         {
-            "tests": {},
-            "collection_errors": [
-                {"nodeid": "tests/test_a.py", "message": "ModuleNotFoundError: No module named 'x'"}
-            ],
+            "event": "collect_error",
+            "nodeid": "tests/test_a.py",
+            "message": "ModuleNotFoundError: No module named 'x'",
         }
     )
     lost = compare(baseline, converted).lost
@@ -80,8 +83,25 @@ def test_missing_tests_are_blamed_on_their_modules_collection_error() -> None:
     assert lost["tests/test_b.py::t"] == NOT_RUN
 
 
+def test_a_failed_teardown_after_a_pass_is_an_error_and_a_skip_is_not_a_pass() -> None:
+    run = suite(
+        report("t", when="setup"),
+        report("t"),
+        report("t", "failed", when="teardown", exc_type="KeyError"),
+        report("s", "skipped", when="setup"),
+    )
+    assert (run.tests["t"].outcome, run.tests["t"].exc_type) == ("error", "KeyError")
+    assert run.tests["s"].outcome == "skipped"
+    assert run.passed == 0
+
+
+def test_a_record_cut_short_by_a_killed_run_keeps_its_whole_lines() -> None:
+    text = '{"event": "report", "nodeid": "a", "when": "call", "outcome": "passed"}\n{"event": "rep'
+    assert suite_from_events(parse_events(text)).passed == 1
+
+
 def test_no_converted_run_loses_every_test_to_the_reason_given() -> None:
-    baseline = suite_from_record(record(a=PASSED))
+    baseline = suite(report("a"))
     assert compare(baseline, None, no_run_cause="install failed").lost == {"a": "install failed"}
 
 
