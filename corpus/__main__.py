@@ -114,11 +114,10 @@ def _load_results() -> dict[str, Any]:
 
 
 def _save_results(results: dict[str, Any]) -> None:
+    """Write the results of the apps still in the manifest (the in-memory results keep all)."""
     manifest_names = {app.name for app in load_manifest()}
-    results["apps"] = {
-        name: results["apps"][name] for name in sorted(results["apps"]) if name in manifest_names
-    }
-    RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    kept = {name: result for name, result in results["apps"].items() if name in manifest_names}
+    RESULTS.write_text(json.dumps({**results, "apps": kept}, indent=1, sort_keys=True) + "\n")
 
 
 def _write_doc(results: dict[str, Any]) -> None:

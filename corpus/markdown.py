@@ -101,6 +101,21 @@ def cause_rows(causes: list[Cause]) -> list[list[str]]:
     ]
 
 
+def app_entry(result: dict[str, Any]) -> str:
+    """One bullet of the app list: where it is from, what it exercises, what was relaxed."""
+    line = (
+        f"- **{result['name']}**: `{result.get('repository', '?')}` at "
+        f"`{str(result.get('commit', '?'))[:10]}`"
+    )
+    if result.get("year"):
+        line += f" ({result['year']})"
+    if result.get("features"):
+        line += ": " + ", ".join(result["features"])
+    if result.get("notes"):
+        line += f". *Baseline note:* {result['notes']}"
+    return line
+
+
 def render(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     """The whole of docs/corpus.md."""
     ordered = sorted(results, key=lambda r: r["name"])
@@ -131,6 +146,10 @@ def render(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         "## Top causes of tests lost on Quart",
         "",
         *table(["#", "cause", "tests", "apps", "example"], cause_rows(causes)),
+        "",
+        "## The apps",
+        "",
+        *(app_entry(r) for r in ordered),
         "",
     ]
     return "\n".join(lines)

@@ -32,6 +32,8 @@ QUART_STACK = (
     "pytest-asyncio",
     "respx",
 )
+PYTEST_TIMEOUT_VERSION = "2.1.0"
+TEST_TIMEOUT = 120  # seconds one test may take before pytest-timeout fails it
 VERSIONS_OF = ("flask", "werkzeug", "quart", "pytest", "pytest-asyncio")
 _DEPENDENCY_FILES = re.compile(
     r"(^|/)(requirements[^/]*\.(txt|in)|requirements/[^/]+\.(txt|in)|Pipfile"
@@ -232,9 +234,19 @@ def run_suite(
         app,
         {"CORPUS_RECORD": str(record), "PYTHONPATH": str(PLUGIN_DIR)},
     )
+    # A test that hangs fails alone instead of taking the app's whole time budget with it;
+    # --no-deps leaves the app's pytest as it is (2.1.0 still supports pytest 5 and 6).
+    run_command(
+        f"python -c 'import pytest_timeout' 2>/dev/null || "
+        f"python -m pip install -q --no-deps pytest-timeout=={PYTEST_TIMEOUT_VERSION}",
+        copy,
+        env,
+        log,
+        deadline,
+    )
     command = (
         f"python -m pytest {app.test} -p corpus_recorder -p no:cacheprovider "
-        "-W always::RuntimeWarning"
+        f"-W always::RuntimeWarning --timeout={TEST_TIMEOUT}"
     )
     result = run_command(command, copy, env, log, deadline)
     events = outcomes.parse_events(record.read_text()) if record.is_file() else []
@@ -368,6 +380,9 @@ def measure_app(app: App, paths: Paths, phases: set[str], reuse: bool) -> dict[s
         "repository": app.repository,
         "commit": app.commit,
         "baseline_expected": app.baseline_passed,
+        "year": app.year,
+        "features": list(app.features),
+        "notes": app.notes,
         "status": "ok",
     }
     for log in paths.logs(app).glob("*.log"):

@@ -8,6 +8,11 @@ from corpus.markdown import render
 
 RESULT: dict[str, Any] = {
     "name": "demo",
+    "repository": "owner/demo",
+    "commit": "0123456789abcdef0123456789abcdef01234567",
+    "year": 2019,
+    "features": ["factory", "Flask-Login"],
+    "notes": "pins dropped",
     "status": "ok",
     "baseline": {"passed": 4},
     "migrate": {
@@ -28,6 +33,8 @@ def test_render_has_app_row_totals_and_causes() -> None:
     assert "| **total (1 apps)** | **4** | **3** | **75 %** | **1** |" in text
     assert "`demo::tests/test_x.py::test_y`" in text
     assert "`python -m corpus run`" in text
+    assert "- **demo**: `owner/demo` at `0123456789` (2019): factory, Flask-Login." in text
+    assert "*Baseline note:* pins dropped" in text
 
 
 def test_an_app_without_a_converted_run_shows_dashes() -> None:
