@@ -47,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--tool", type=Path, default=REPO / ".venv" / "bin" / "flask2quart")
     run.set_defaults(handler=run_command)
     report = commands.add_parser("report", help="rewrite docs/corpus.md from results.json")
+    report.add_argument(
+        "--recompute",
+        action="store_true",
+        help="first recompute each app's lost tests and causes from the suites' records in --cache",
+    )
     report.set_defaults(handler=report_command)
     for sub in (fetch, run, report):
         sub.add_argument("--app", action="append", default=[], help="only this app (repeatable)")
@@ -88,7 +93,14 @@ def run_command(args: argparse.Namespace, apps: list[App]) -> int:
 
 
 def report_command(args: argparse.Namespace, apps: list[App]) -> int:
-    _write_doc(_load_results())
+    results = _load_results()
+    if args.recompute:
+        cache = args.cache.expanduser().resolve()
+        for app in apps:
+            if app.name in results["apps"]:
+                runner.recompare(results["apps"][app.name], cache / "logs" / app.name)
+        _save_results(results)
+    _write_doc(results)
     return 0
 
 

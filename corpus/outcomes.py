@@ -14,6 +14,7 @@ from typing import Any
 
 FALSE_PASS = "passed, but a coroutine was never awaited (its body never ran)"
 NOT_RUN = "not run on Quart (no result recorded)"
+INTERRUPTED = 2  # pytest's exit status when collection errors stopped the session
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,9 @@ def _cause_of_missing(nodeid: str, run: SuiteRun | None) -> str:
     for error_nodeid, message in run.collection_errors:
         if not error_nodeid or module.startswith(error_nodeid) or error_nodeid.startswith(module):
             return f"collection error: {normalise_message(message)}"
+    if run.collection_errors and run.exitstatus == INTERRUPTED:
+        first = normalise_message(run.collection_errors[0][1])
+        return f"not run: pytest stopped at collection errors in other modules ({first})"
     return NOT_RUN
 
 

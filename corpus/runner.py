@@ -405,14 +405,34 @@ def measure_app(app: App, paths: Paths, phases: set[str], reuse: bool) -> dict[s
         result["status"] = f"runner error: {type(error).__name__}: {error}"
         print(f"[corpus] {app.name}: {result['status']}", file=sys.stderr)
     if baseline is not None and "converted" in phases:
-        comparison = outcomes.compare(baseline, converted, no_run_cause=result["status"])
-        result["comparison"] = {
-            "baseline_passing": comparison.baseline_passing,
-            "still_passing": comparison.still_passing,
-            "false_passes": comparison.false_passes,
-        }
-        result["lost"] = comparison.lost
+        _store_comparison(result, outcomes.compare(baseline, converted, result["status"]))
     return result
+
+
+def _store_comparison(result: dict[str, Any], comparison: outcomes.Comparison) -> None:
+    result["comparison"] = {
+        "baseline_passing": comparison.baseline_passing,
+        "still_passing": comparison.still_passing,
+        "false_passes": comparison.false_passes,
+    }
+    result["lost"] = comparison.lost
+
+
+def load_record(path: Path) -> outcomes.SuiteRun | None:
+    if not path.is_file():
+        return None
+    return outcomes.suite_from_events(outcomes.parse_events(path.read_text()))
+
+
+def recompare(result: dict[str, Any], logs: Path) -> None:
+    """Recompute an app's comparison from the records its last run left in logs."""
+    baseline = load_record(logs / "baseline-record.json")
+    if baseline is None or "comparison" not in result:
+        return
+    converted = load_record(logs / "converted-record.json") if "converted" in result else None
+    if result.get("converted", {}).get("install_ok") is False:
+        converted = None
+    _store_comparison(result, outcomes.compare(baseline, converted, result["status"]))
 
 
 def _append(log: Path, text: str) -> None:

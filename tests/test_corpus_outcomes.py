@@ -83,6 +83,18 @@ def test_missing_tests_are_blamed_on_their_modules_collection_error() -> None:
     assert lost["tests/test_b.py::t"] == NOT_RUN
 
 
+def test_tests_of_clean_modules_are_lost_to_the_collection_errors_that_stopped_pytest() -> None:
+    baseline = suite(report("tests/test_ok.py::t"))
+    converted = suite(
+        {"event": "collect_error", "nodeid": "tests/test_bad.py", "message": "ImportError: x"},
+        {"event": "finish", "exitstatus": 2},
+    )
+    assert compare(baseline, converted).lost == {
+        "tests/test_ok.py::t": "not run: pytest stopped at collection errors in other modules "
+        "(ImportError: x)"
+    }
+
+
 def test_a_failed_teardown_after_a_pass_is_an_error_and_a_skip_is_not_a_pass() -> None:
     run = suite(
         report("t", when="setup"),

@@ -50,10 +50,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     )
 
 
+def _error_line(longrepr: str) -> str:
+    """The exception of a collection error: its last `E   ` line, else its first line."""
+    errors = [line[1:].strip() for line in longrepr.splitlines() if line.startswith("E ")]
+    return errors[-1][:400] if errors else _first_line(longrepr)
+
+
 def pytest_collectreport(report: pytest.CollectReport) -> None:
     if report.failed:
         _emit(
-            event="collect_error", nodeid=report.nodeid, message=_first_line(str(report.longrepr))
+            event="collect_error", nodeid=report.nodeid, message=_error_line(str(report.longrepr))
         )
 
 
