@@ -34,6 +34,7 @@ QUART_STACK = (
 )
 PYTEST_TIMEOUT_VERSION = "2.1.0"
 TEST_TIMEOUT = 120  # seconds one test may take before pytest-timeout fails it
+MIGRATE_TIMEOUT = 600  # seconds one migrate may take; a slower one is itself the finding
 VERSIONS_OF = ("flask", "werkzeug", "quart", "pytest", "pytest-asyncio")
 _DEPENDENCY_FILES = re.compile(
     r"(^|/)(requirements[^/]*\.(txt|in)|requirements/[^/]+\.(txt|in)|Pipfile"
@@ -106,7 +107,8 @@ def run_command(
         except subprocess.TimeoutExpired:
             _kill_group(process)
             handle.write("\n[corpus] timed out; process group killed\n")
-            raise AppTimeout(f"timed out running {command!r}") from None
+            shown = command if isinstance(command, str) else " ".join(command)
+            raise AppTimeout(f"the app's time ran out during `{shown[:80]}`") from None
         finally:
             _kill_group(process)
     return CommandResult(returncode, time.monotonic() - start)
@@ -297,7 +299,11 @@ def migrate_copy(app: App, paths: Paths, copy: Path, deadline: Deadline) -> dict
     env = dict(os.environ)
     tool = str(paths.tool)
     base = [tool, "migrate", *app.migrate, "--no-cache"]
-    result = run_command([*base, "--report", str(report_path)], copy, env, log, deadline)
+    limit = Deadline(min(MIGRATE_TIMEOUT, deadline.remaining()))
+    try:
+        result = run_command([*base, "--report", str(report_path)], copy, env, log, limit)
+    except AppTimeout:
+        raise AppTimeout(f"migrate did not finish in {MIGRATE_TIMEOUT} s") from None
     report: dict[str, Any] = json.loads(report_path.read_text()) if report_path.is_file() else {}
     check = run_command([*base, "--check"], copy, env, logs / "migrate-check.log", deadline)
     changed = [
@@ -400,7 +406,7 @@ def measure_app(app: App, paths: Paths, phases: set[str], reuse: bool) -> dict[s
             if converted is None:
                 result["status"] = "converted install failed"
     except AppTimeout as error:
-        result["status"] = f"timeout after {app.timeout} s ({error})"
+        result["status"] = f"timeout: {error}"
     except Exception as error:  # a bug in one app's run must not lose the others' results
         result["status"] = f"runner error: {type(error).__name__}: {error}"
         print(f"[corpus] {app.name}: {result['status']}", file=sys.stderr)
