@@ -115,6 +115,26 @@ def _fold_report(record: dict[str, Any], event: dict[str, Any]) -> None:
         record["outcome"] = "skipped"
 
 
+def startup_error(log_text: str) -> str:
+    """Why pytest stopped before any test, from its output: the last `E ` line of its run.
+
+    A conftest that fails to import stops pytest before the plugin sees a collection; only the
+    output says why."""
+    run = log_text.rsplit("\n$ python -m pytest", 1)[-1]
+    errors = [line[1:].strip() for line in run.splitlines() if line.startswith("E ")]
+    return errors[-1][:400] if errors else ""
+
+
+def with_startup_error(events: list[dict[str, Any]], log_text: str) -> list[dict[str, Any]]:
+    """The events, plus a collection error for the whole suite if pytest never got to run."""
+    if any(event.get("event") in ("report", "collect_error") for event in events):
+        return events
+    message = startup_error(log_text)
+    if not message:
+        return events
+    return [*events, {"event": "collect_error", "nodeid": "", "message": message}]
+
+
 def parse_events(text: str) -> list[dict[str, Any]]:
     """The JSON lines of a record file; a line cut short by a killed run is skipped."""
     events = []

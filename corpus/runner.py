@@ -252,7 +252,7 @@ def run_suite(
     )
     result = run_command(command, copy, env, log, deadline)
     events = outcomes.parse_events(record.read_text()) if record.is_file() else []
-    suite = outcomes.suite_from_events(events)
+    suite = outcomes.suite_from_events(outcomes.with_startup_error(events, log.read_text()))
     return suite, {"returncode": result.returncode, "seconds": round(result.seconds, 1)}
 
 
@@ -424,18 +424,22 @@ def _store_comparison(result: dict[str, Any], comparison: outcomes.Comparison) -
     result["lost"] = comparison.lost
 
 
-def load_record(path: Path) -> outcomes.SuiteRun | None:
+def load_record(path: Path, log: Path) -> outcomes.SuiteRun | None:
     if not path.is_file():
         return None
-    return outcomes.suite_from_events(outcomes.parse_events(path.read_text()))
+    events = outcomes.parse_events(path.read_text())
+    log_text = log.read_text(errors="replace") if log.is_file() else ""
+    return outcomes.suite_from_events(outcomes.with_startup_error(events, log_text))
 
 
 def recompare(result: dict[str, Any], logs: Path) -> None:
     """Recompute an app's comparison from the records its last run left in logs."""
-    baseline = load_record(logs / "baseline-record.json")
+    baseline = load_record(logs / "baseline-record.json", logs / "baseline.log")
     if baseline is None or "comparison" not in result:
         return
-    converted = load_record(logs / "converted-record.json") if "converted" in result else None
+    converted = None
+    if "converted" in result:
+        converted = load_record(logs / "converted-record.json", logs / "converted.log")
     if result.get("converted", {}).get("install_ok") is False:
         converted = None
     _store_comparison(result, outcomes.compare(baseline, converted, result["status"]))

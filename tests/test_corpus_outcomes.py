@@ -15,6 +15,7 @@ from corpus.outcomes import (
     normalise_message,
     parse_events,
     suite_from_events,
+    with_startup_error,
 )
 
 Event = dict[str, Any]
@@ -144,3 +145,25 @@ def test_causes_are_ranked_by_tests_with_apps_and_an_example() -> None:
         ("TypeError: y", 1, ("app2",)),
     ]
     assert causes[0].example == "app1::t1"
+
+
+CONFTEST_FAILURE = """
+$ python -m pytest tests -p corpus_recorder
+ImportError while loading conftest '/w/tests/conftest.py'.
+tests/conftest.py:7: in <module>
+    from app import create_app
+E   ModuleNotFoundError: No module named 'quart_babel'
+"""
+
+
+def test_a_conftest_that_fails_to_import_is_named_from_pytests_output() -> None:
+    events = with_startup_error([{"event": "finish", "exitstatus": 4}], CONFTEST_FAILURE)
+    lost = compare(suite(report("tests/test_a.py::t")), suite(*events)).lost
+    assert lost == {
+        "tests/test_a.py::t": "collection error: ModuleNotFoundError: No module named 'quart_babel'"
+    }
+
+
+def test_a_suite_that_ran_gets_no_startup_error() -> None:
+    events = [report("a")]
+    assert with_startup_error(events, CONFTEST_FAILURE) == events
