@@ -1,6 +1,9 @@
 # Two commands do everything on a fresh machine (each installs what it needs on first use):
 #   make demo   migrate a sample app and print the reviewable diff (writes nothing)
 #   make test   lint, type-check and run the test suite
+#   make corpus export the public apps of corpus/manifest.toml from the mirrors, run each suite on
+#               Flask and, migrated, on Quart; writes corpus/results.json and docs/corpus.md (long:
+#               not part of `make test`; CORPUS_ARGS="--app NAME" narrows it)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -18,7 +21,7 @@ endif
 VENV313  := .venv-py313
 STAMP313 := $(if $(PYTHON313),$(VENV313)/.installed)
 
-.PHONY: demo test verify-demo clean
+.PHONY: demo test verify-demo clean corpus
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,10 +44,14 @@ test: export FLASK2QUART_PY313 := $(abspath $(VENV313)/bin/python)
 endif
 test: $(STAMP) $(STAMP313)
 	@$(if $(PYTHON313),,echo "No Python 3.13 found (python3.13 on PATH or $(PYENV_ROOT)/versions/3.13*): the converted sample suites run on this venv's Quart only, not on Quart 0.23.")
-	$(BIN)/ruff check src tests tools benchmarks
-	$(BIN)/ruff format --check src tests tools benchmarks
+	$(BIN)/ruff check src tests tools benchmarks corpus
+	$(BIN)/ruff format --check src tests tools benchmarks corpus
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
+
+corpus: $(STAMP)
+	$(BIN)/python -m corpus fetch $(CORPUS_ARGS)
+	$(BIN)/python -m corpus run $(CORPUS_ARGS)
 
 clean:
 	rm -rf $(VENV) $(VENV313) .pytest_cache .mypy_cache .ruff_cache .flask2quart_cache

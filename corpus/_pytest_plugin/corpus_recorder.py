@@ -1,0 +1,73 @@
+"""A pytest plugin the corpus runner loads into each app's suite (`-p corpus_recorder`).
+
+It appends one JSON line per event to the file named by $CORPUS_RECORD, flushed as it goes, so a
+suite killed at its time limit still leaves what it did:
+  {"event": "report", "nodeid", "when", "outcome", "exc_type", "message"}  each test phase
+  {"event": "warning", "nodeid", "message"}    a "coroutine ... was never awaited" warning
+  {"event": "collect_error", "nodeid", "message"}
+  {"event": "finish", "exitstatus"}
+Standalone on purpose: it runs in the app's venv, which does not have the corpus package.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import pytest
+
+NEVER_AWAITED = "was never awaited"
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()[:400]
+    return ""
+
+
+def _emit(**event: Any) -> None:
+    path = os.environ.get("CORPUS_RECORD")
+    if not path:
+        return
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(event) + "\n")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
+    outcome = yield
+    report = outcome.get_result()
+    excinfo = call.excinfo if report.failed else None
+    _emit(
+        event="report",
+        nodeid=item.nodeid,
+        when=call.when,
+        outcome=report.outcome,
+        exc_type=excinfo.typename if excinfo else "",
+        message=_first_line(str(excinfo.value)) if excinfo else "",
+    )
+
+
+def _error_line(longrepr: str) -> str:
+    """The exception of a collection error: its last `E   ` line, else its first line."""
+    errors = [line[1:].strip() for line in longrepr.splitlines() if line.startswith("E ")]
+    return errors[-1][:400] if errors else _first_line(longrepr)
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    if report.failed:
+        _emit(
+            event="collect_error", nodeid=report.nodeid, message=_error_line(str(report.longrepr))
+        )
+
+
+def pytest_warning_recorded(warning_message: Any, when: str, nodeid: str, location: Any) -> None:
+    text = str(warning_message.message)
+    if NEVER_AWAITED in text:
+        _emit(event="warning", nodeid=nodeid, message=_first_line(text))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _emit(event="finish", exitstatus=int(exitstatus))

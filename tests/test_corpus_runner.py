@@ -1,0 +1,66 @@
+"""The runner's I/O helpers: the recorder plugin run for real, and the venv stamp."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from corpus.outcomes import parse_events, suite_from_events
+from corpus.runner import PLUGIN_DIR, dependency_stamp
+
+SUITE = """
+import unittest
+
+class T(unittest.TestCase):
+    async def test_async_body_never_runs(self):
+        raise AssertionError("unreachable")
+
+    def test_plain(self):
+        assert True
+
+    def test_fails(self):
+        raise KeyError("k")
+"""
+
+
+def test_recorder_attributes_never_awaited_warnings_to_their_test(tmp_path: Path) -> None:
+    (tmp_path / "test_suite.py").write_text(SUITE)
+    record = tmp_path / "record.json"
+    env = {**os.environ, "CORPUS_RECORD": str(record), "PYTHONPATH": str(PLUGIN_DIR)}
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "corpus_recorder",
+            "-p",
+            "no:cacheprovider",
+            "-W",
+            "always::RuntimeWarning",
+            "-o",
+            "filterwarnings=",
+            "test_suite.py",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    suite = suite_from_events(parse_events(record.read_text()))
+    tests = {nodeid.split("::")[-1]: test for nodeid, test in suite.tests.items()}
+    assert tests["test_async_body_never_runs"].false_pass
+    assert tests["test_plain"].true_pass
+    assert (tests["test_fails"].outcome, tests["test_fails"].exc_type) == ("failed", "KeyError")
+
+
+def test_dependency_stamp_sees_requirement_files_in_a_requirements_folder(tmp_path: Path) -> None:
+    (tmp_path / "requirements").mkdir()
+    prod = tmp_path / "requirements" / "prod.txt"
+    prod.write_text("flask==2.0\n")
+    before = dependency_stamp(tmp_path, ["pip install -r requirements/prod.txt"])
+    prod.write_text("flask>=3\n")
+    assert dependency_stamp(tmp_path, ["pip install -r requirements/prod.txt"]) != before
