@@ -86,7 +86,9 @@ def run_command(args: argparse.Namespace, apps: list[App]) -> int:
             print(_one_line(result), flush=True)
             _save_results(results)
     if not args.baseline_only:
-        results["meta"] = _meta(args, started)
+        # a run of some apps adds to the results of the others, so every run is listed
+        runs = [*results.get("meta", {}).get("runs", []), _run_meta(args, started)]
+        results["meta"] = {**_machine_meta(), "runs": runs}
         _save_results(results)
         _write_doc(results)
     return 0
@@ -133,20 +135,23 @@ def _save_results(results: dict[str, Any]) -> None:
 
 
 def _write_doc(results: dict[str, Any]) -> None:
-    DOC.write_text(markdown.render(list(results["apps"].values()), results.get("meta", {})))
+    names = {app.name for app in load_manifest()}
+    listed = [result for name, result in results["apps"].items() if name in names]
+    DOC.write_text(markdown.render(listed, results.get("meta", {})))
     print(f"wrote {DOC.relative_to(REPO)} and {RESULTS.relative_to(REPO)}")
 
 
-def _meta(args: argparse.Namespace, started: str) -> dict[str, Any]:
-    command = "python -m corpus run" + "".join(f" --app {name}" for name in args.app)
+def _machine_meta() -> dict[str, Any]:
     return {
-        "command": f"{command} --jobs {args.jobs}",
         "machine": f"{os.cpu_count()} cores, {platform.system()} {platform.machine()}, "
         f"runner Python {platform.python_version()}, suites on Python 3.11",
-        "tool_commit": _git_head(),
-        "date": started,
         "stack": list(runner.QUART_STACK),
     }
+
+
+def _run_meta(args: argparse.Namespace, started: str) -> dict[str, Any]:
+    command = "python -m corpus run" + "".join(f" --app {name}" for name in args.app)
+    return {"command": f"{command} --jobs {args.jobs}", "tool_commit": _git_head(), "date": started}
 
 
 def _git_head() -> str:

@@ -7,6 +7,7 @@ from typing import Any
 from .outcomes import Cause, group_causes
 
 TOP_CAUSES = 25
+TEXT_COLUMNS = {"app", "cause", "apps", "example", "status"}
 
 
 def percent(part: int, whole: int) -> str:
@@ -84,7 +85,7 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
     def line(cells: list[str]) -> str:
         return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
 
-    aligns = ["---"] + ["---:"] * (len(header) - 1)
+    aligns = ["---" if name in TEXT_COLUMNS else "---:" for name in header]
     return [line(header), "| " + " | ".join(aligns) + " |", *(line(row) for row in rows)]
 
 
@@ -135,9 +136,12 @@ def render(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         "body never ran; counted as failed). Causes are the exception type and its normalised",
         "first message line.",
         "",
-        f"- command: `{meta.get('command', '')}`",
         f"- machine: {meta.get('machine', '')}",
-        f"- tool: flask2quart at {meta.get('tool_commit', '?')}; run {meta.get('date', '')}",
+        *(
+            f"- run {run.get('date', '')}, flask2quart at {run.get('tool_commit', '?')}: "
+            f"`{run.get('command', '')}`"
+            for run in meta.get("runs", [])
+        ),
         "",
         "## Per app",
         "",

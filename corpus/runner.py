@@ -425,9 +425,11 @@ def _store_comparison(result: dict[str, Any], comparison: outcomes.Comparison) -
 
 
 def load_record(path: Path, log: Path) -> outcomes.SuiteRun | None:
-    if not path.is_file():
+    """The suite a run left: its record, plus a startup error from the log (a conftest that
+    failed to import leaves no record at all); None if the suite never ran."""
+    if not path.is_file() and not log.is_file():
         return None
-    events = outcomes.parse_events(path.read_text())
+    events = outcomes.parse_events(path.read_text()) if path.is_file() else []
     log_text = log.read_text(errors="replace") if log.is_file() else ""
     return outcomes.suite_from_events(outcomes.with_startup_error(events, log_text))
 

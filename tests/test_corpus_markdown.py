@@ -28,7 +28,8 @@ RESULT: dict[str, Any] = {
 
 
 def test_render_has_app_row_totals_and_causes() -> None:
-    text = render([RESULT], {"command": "python -m corpus run", "machine": "2 cores"})
+    meta = {"machine": "2 cores", "runs": [{"command": "python -m corpus run", "date": "d"}]}
+    text = render([RESULT], meta)
     assert "| demo | 4 | 3 | 75 % | 1 | 3 | yes | yes | 0/2/1 | 1 | ok |" in text
     assert "| **total (1 apps)** | **4** | **3** | **75 %** | **1** |" in text
     assert "`demo::tests/test_x.py::test_y`" in text
