@@ -82,7 +82,7 @@ def to_sarif(
     }
 
 
-def write_sarif(
-    path: Path, report: RunReport, rules: Sequence[tuple[str, str, str]], source_root: Path
-) -> None:
-    path.write_text(json.dumps(to_sarif(report, rules, source_root), indent=2) + "\n")
+def sarif_bytes(
+    report: RunReport, rules: Sequence[tuple[str, str, str]], source_root: Path
+) -> bytes:
+    return (json.dumps(to_sarif(report, rules, source_root), indent=2) + "\n").encode()

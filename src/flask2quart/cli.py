@@ -35,8 +35,8 @@ from flask2quart._pipeline import ENGINE_RULE, Mode
 from flask2quart._printing import NORMAL, QUIET, VERBOSE, Printer, use_color
 from flask2quart._progress import progress_display
 from flask2quart._report import RunReport
-from flask2quart._runner import run, unified_diff
-from flask2quart._sarif import write_sarif
+from flask2quart._runner import atomic_write, run, unified_diff
+from flask2quart._sarif import sarif_bytes
 from flask2quart._settings import Settings, resolve, setting_fields
 from flask2quart.codemods import RULES, UnknownRuleError
 
@@ -294,9 +294,10 @@ def migrate_command(
         click.echo("interrupted: every file is either untouched or fully converted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     if report_path is not None:
-        report.write_json(report_path)
+        # like every file the tool writes: temp file + rename, never half-written
+        atomic_write(report_path, report.json_bytes())
     if sarif_path is not None:
-        write_sarif(sarif_path, report, _rule_table(), Path.cwd())
+        atomic_write(sarif_path, sarif_bytes(report, _rule_table(), Path.cwd()))
     if plan:
         _print_plan(report)
         return
