@@ -55,7 +55,7 @@ def serve_both(
     converted, report = convert_text(tmp_path / "conv", source, "app")
     assert report.counts["failed"] == 0
     folder = tmp_path / "apps"
-    folder.mkdir()
+    folder.mkdir(exist_ok=True)
     (folder / "flask_app.py").write_text(source, encoding="utf-8")
     (folder / "quart_app.py").write_text(converted, encoding="utf-8")
     completed = subprocess.run(
