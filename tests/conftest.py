@@ -4,6 +4,9 @@ from pathlib import Path
 
 import pytest
 
+# Fixture projects hold apps' own test files (test_*.py, conftest.py) as input: data, not tests.
+collect_ignore = ["fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def isolated_cache(

@@ -159,7 +159,8 @@ def _function_from_json(data: dict[str, Any]) -> FunctionFacts:
 
 
 def is_test_module_name(module: str) -> bool:
-    leaf = module.rsplit(".", 1)[-1]
+    # "conftest@docs/tests/conftest.py": a second module of that name (see _discovery)
+    leaf = module.split("@", 1)[0].rsplit(".", 1)[-1]
     return leaf.startswith("test_") or leaf.endswith("_test") or leaf == "conftest"
 
 

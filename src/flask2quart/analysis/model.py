@@ -237,7 +237,7 @@ class FileModel:
         if isinstance(expr, cst.Attribute):
             return ("a", self.ref_of(expr.value, scope), expr.attr.value)
         if isinstance(expr, cst.Call):
-            if _is_bare_super(expr):
+            if _is_bare_super(expr) or _is_explicit_super(expr, scope):
                 method = _enclosing_function(scope)
                 if method is not None and method.class_info is not None:
                     return ("sup", method.class_info.fqn)
@@ -277,6 +277,24 @@ class FileModel:
 
 def _is_bare_super(call: cst.Call) -> bool:
     return isinstance(call.func, cst.Name) and call.func.value == "super" and not call.args
+
+
+def _is_explicit_super(call: cst.Call, scope: Scope) -> bool:
+    """``super(ThisClass, self)`` in a method of ThisClass: the same as ``super()``."""
+    if not (isinstance(call.func, cst.Name) and call.func.value == "super"):
+        return False
+    if len(call.args) != 2 or any(arg.keyword or arg.star for arg in call.args):
+        return False
+    klass, instance = (arg.value for arg in call.args)
+    method = _enclosing_function(scope)
+    if method is None or method.class_info is None or not method.params:
+        return False
+    return (
+        isinstance(klass, cst.Name)
+        and klass.value == method.class_info.node.name.value
+        and isinstance(instance, cst.Name)
+        and instance.value == method.params[0]
+    )
 
 
 def _enclosing_function(scope: Scope) -> FunctionInfo | None:

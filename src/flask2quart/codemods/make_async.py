@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import libcst as cst
 
+from flask2quart._project import ProjectContext
 from flask2quart._rules import Rule
 from flask2quart.analysis.solve import short_name
 
 from ._awaits import await_or_report, describe_reason
+from ._import_time import run_now_call, write_import_time_module
 
 # Handler kinds Quart awaits: reported when they stay sync.
 _THREADED_KINDS = {"view": "view", "hook": "hook"}
@@ -107,18 +109,20 @@ class MakeAsync(Rule):
         self, original: cst.Call, updated: cst.Call, what: str
     ) -> cst.BaseExpression:
         """``app = create_app()`` at import time: run the coroutine in its own event loop."""
-        asyncio_name = self.context.module_for("asyncio")
         self.context.report(
             original,
             self.id,
             "warning",
-            f"{what} is called at import time; it now runs in its own event loop "
-            "(asyncio.run), so this module must not be imported while an event loop runs",
-            "if it is, create the app from an async function (a fixture, or a lifespan hook)",
+            f"{what} is called at import time; it now runs to its end in its own event loop "
+            "(run_now, generated: asyncio.run, or a worker thread while a loop runs)",
+            "if it needs the running loop, create the app from an async function (a fixture, "
+            "or a lifespan hook)",
         )
-        return cst.Call(
-            func=cst.Attribute(cst.Name(asyncio_name), cst.Name("run")), args=[cst.Arg(updated)]
-        )
+        return run_now_call(self.context, updated)
+
+    @classmethod
+    def finish(cls, project: ProjectContext) -> None:
+        write_import_time_module(project, cls.id)
 
     def leave_GeneratorExp(
         self, original_node: cst.GeneratorExp, updated_node: cst.GeneratorExp

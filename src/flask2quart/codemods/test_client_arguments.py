@@ -13,6 +13,7 @@ common Flask call is a silent trap: ``client.post(data={...})`` sends an EMPTY f
 * ``environ_base`` / ``environ_overrides`` (``REMOTE_ADDR``, ``HTTP_*``, ``wsgi.url_scheme``) ->
   ``scope_base={"client": (ip, 0)}``, headers, ``scheme=``;
 * ``base_url="https://host/root"`` -> ``scheme=``, a ``Host`` header, ``root_path=``;
+* ``url_scheme=`` (Flask's ``EnvironBuilder``) -> ``scheme=``;
 * ``buffered=`` dropped; ``follow_redirects=`` kept; a string ``query_string=`` moved into the
   path; a missing path -> ``"/"`` (required on Quart).
 
@@ -147,6 +148,7 @@ class _Arguments:
         for keyword in ("content_type", "mimetype"):
             self._content_type(keyword)
         self._drop("buffered")
+        self._rename("url_scheme", "scheme")
         self._query_string()
         if self._find("as_tuple") is not None:
             self._report(
@@ -185,6 +187,11 @@ class _Arguments:
 
     def _report(self, node: cst.CSTNode, severity: str, message: str, fix: str = "") -> None:
         self.context.report(node, self.rule.id, severity, message, fix)  # type: ignore[arg-type]
+
+    def _rename(self, keyword: str, new: str) -> None:
+        index = self._find(keyword)
+        if index is not None and self._find(new) is None:
+            self.args[index] = self.args[index].with_changes(keyword=cst.Name(new))
 
     def _drop(self, keyword: str) -> None:
         index = self._find(keyword)
