@@ -147,25 +147,53 @@ class Evaluator:
 
     def __init__(self, index: ProgramIndex) -> None:
         self.index = index
-        self._cache: dict[Ref, Type] = {}
-        self._active: set[Ref] = set()
+        # Memo and cycle guard, keyed by the id of a reference's canonical copy (see _canonical)
+        self._cache: dict[int, Type] = {}
+        self._active: set[int] = set()
         self._mro: dict[str, list[str]] = {}
+        # Hash-consing. A reference is a DAG of shared tuples: ``q = q.where(...)`` assigned n
+        # times makes each binding's reference contain the union of the others, so a reference
+        # of a hundred distinct tuples can be 10^11 tuples long written out. Python hashes and
+        # compares a tuple by walking it, so keying the memo by the reference itself cost its
+        # written-out size on every lookup. Every tuple is instead mapped once to one canonical
+        # tuple per structure (found by a key made of its atoms and its children's canonical
+        # ids): two references are equal exactly when their canonical copies are the same
+        # object, so keying by that id keeps the structural memo's behaviour, cycles included.
+        self._canonical_by_key: dict[tuple[object, ...], Ref] = {}
+        # id of any tuple met -> (that tuple, kept alive so the id stays its own; its canonical)
+        self._canonical_by_id: dict[int, tuple[Ref, Ref]] = {}
 
     # ------------------------------------------------------------------ public helpers
 
     def evaluate(self, ref: Ref) -> Type:
-        cached = self._cache.get(ref)
+        key = id(self._canonical(ref))
+        cached = self._cache.get(key)
         if cached is not None:
             return cached
-        if ref in self._active:
+        if key in self._active:
             return UNKNOWN_TYPE
-        self._active.add(ref)
+        self._active.add(key)
         try:
             result = self._evaluate(ref)
         finally:
-            self._active.discard(ref)
-        self._cache[ref] = result
+            self._active.discard(key)
+        self._cache[key] = result
         return result
+
+    def _canonical(self, ref: Ref) -> Ref:
+        """The one tuple standing for every tuple equal to ``ref``; each tuple object is
+        visited once, so this costs the number of distinct tuples, not the written-out size."""
+        known = self._canonical_by_id.get(id(ref))
+        if known is not None:
+            return known[1]
+        # A child is keyed by a 1-tuple of its canonical id: an atom (a str, None) is never a
+        # tuple, so the two cannot be confused; atoms compare by ``==`` as in tuple equality.
+        key = tuple(
+            (id(self._canonical(item)),) if isinstance(item, tuple) else item for item in ref
+        )
+        canonical = self._canonical_by_key.setdefault(key, ref)
+        self._canonical_by_id[id(ref)] = (ref, canonical)
+        return canonical
 
     def name_of(self, ref: Ref) -> str | None:
         """The dotted name a reference evaluates to: a user function, class or external name."""
