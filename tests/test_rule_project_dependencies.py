@@ -7,7 +7,15 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from flask2quart._dependencies import DependencyChanges, edit_pyproject, edit_requirements
+from flask2quart._dependencies import (
+    DependencyChanges,
+    Plan,
+    cannot_meet,
+    edit_pipfile,
+    edit_pyproject,
+    edit_requirements,
+    poetry_to_pep440,
+)
 from flask2quart.cli import main
 
 VIEW = "from flask import Flask\n\napp = Flask(__name__)\n"
@@ -36,8 +44,9 @@ def test_pyproject_dependencies_and_test_group(tmp_path: Path) -> None:
     )
     changes = DependencyChanges(add=["httpx"], add_test=["pytest-asyncio>=0.24"])
     changes.replace["flask"] = "quart>=0.22"
-    new = edit_pyproject(text, changes)
-    assert new is not None
+    edit = edit_pyproject(text, changes)
+    assert edit is not None
+    new = edit.text
     data = tomllib.loads(new)
     assert data["project"]["dependencies"] == ["quart>=0.22", "click", "httpx"]
     assert data["project"]["optional-dependencies"]["test"] == ["pytest", "pytest-asyncio>=0.24"]
@@ -45,11 +54,11 @@ def test_pyproject_dependencies_and_test_group(tmp_path: Path) -> None:
     assert '    "httpx",\n]' in new  # the one-per-line layout is kept
 
 
-def test_additions_are_not_duplicated_and_test_requirements_go_to_test_files() -> None:
-    changes = DependencyChanges(add=["httpx"], add_test=["respx"])
-    assert edit_requirements("httpx>=0.27\n", changes, test_file=False) == "httpx>=0.27\n"
-    assert edit_requirements("pytest\n", changes, test_file=True) == "pytest\nhttpx\nrespx\n"
-    assert edit_requirements("flask", changes, test_file=False) == "flask\nhttpx\n"
+def test_additions_are_not_duplicated() -> None:
+    changes = DependencyChanges()
+    assert edit_requirements("httpx>=0.27\n", changes, add=["httpx"]).text == "httpx>=0.27\n"
+    assert edit_requirements("pytest\n", changes, True, add=["respx"]).text == "pytest\nrespx\n"
+    assert edit_requirements("flask", changes, add=["httpx"]).text == "flask\nhttpx\n"
 
 
 def test_noop_without_dependency_files_is_reported_only_when_something_is_needed(
@@ -61,8 +70,8 @@ def test_noop_without_dependency_files_is_reported_only_when_something_is_needed
     assert sorted(p.name for p in tmp_path.iterdir()) == ["app.py"]
 
 
-def test_pyproject_without_pep621_dependencies_is_left_alone() -> None:
-    text = '[tool.poetry.dependencies]\nflask = "^3"\n'
+def test_pyproject_without_dependency_lists_is_left_alone() -> None:
+    text = '[tool.black]\nline-length = 100\n\n[tool.poetry]\nname = "x"\n'
     assert edit_pyproject(text, DependencyChanges(replace={"flask": "quart>=0.22"})) is None
 
 
@@ -78,3 +87,72 @@ def test_diff_and_out_modes_include_the_dependency_edit(tmp_path: Path) -> None:
     CliRunner().invoke(main, ["migrate", str(source), "--out", str(out)])
     assert (out / "requirements.txt").read_text() == "quart>=0.22\n"
     assert (source / "requirements.txt").read_text() == "flask\n"
+
+
+def test_a_pin_conflicts_only_when_no_release_the_stack_needs_satisfies_it() -> None:
+    assert cannot_meet("==2.3.1", ">=3.0")
+    assert cannot_meet("<3", ">=3.0")
+    assert cannot_meet("~=2.3", ">=3.0")
+    assert cannot_meet(">=2.0,<2.4", ">=3.0")
+    assert not cannot_meet("", ">=3.0")
+    assert not cannot_meet(">=2.0", ">=3.0")
+    assert not cannot_meet("<4", ">=3.0")
+    assert not cannot_meet("==3.1.*", ">=3.0")
+    assert not cannot_meet("!=3.0", ">=3.0")
+    assert not cannot_meet("~=3.0.1", ">=3.0")
+
+
+def test_poetry_constraints_read_as_pep440() -> None:
+    assert poetry_to_pep440("^2.3") == [">=2.3,<3"]
+    assert poetry_to_pep440("^0.2.3") == [">=0.2.3,<0.3"]
+    assert poetry_to_pep440("~1.2.3") == [">=1.2.3,<1.3"]
+    assert poetry_to_pep440("^2.2.3 || ^3.0.0") == [">=2.2.3,<3", ">=3.0.0,<4"]
+    assert poetry_to_pep440(">=0.14.3, <2.0.0") == [">=0.14.3,<2.0.0"]
+    assert poetry_to_pep440("2.3.1") == ["==2.3.1"]
+    assert poetry_to_pep440("*") == [""]
+    # a pin is replaced only when every alternative conflicts
+    plan = Plan({}, {"werkzeug": ">=3.0"})
+    text = '[tool.poetry.dependencies]\nwerkzeug = "^2.3 || ^3.0"\nwtforms = "^2"\n'
+    edit = edit_pyproject(text, plan)
+    assert edit is not None
+    assert edit.text == text
+    assert edit.notes == []
+
+
+def test_requirement_lines_keep_markers_comments_and_line_endings() -> None:
+    plan = Plan({"flask": "quart>=0.22"}, {"werkzeug": ">=3.0"})
+    text = 'Flask[async]==2.3 ; python_version < "4"  # web\r\nWerkzeug[watchdog] == 2.3.7\r\n'
+    edit = edit_requirements(text, plan)
+    assert edit.text == ('quart>=0.22 ; python_version < "4"  # web\r\nWerkzeug[watchdog]>=3.0\r\n')
+    assert [note.line for note in edit.notes] == [2]
+    assert edit.replaced
+    assert edit.main == {"quart", "werkzeug"}
+
+
+def test_pipfile_package_categories_and_inline_tables() -> None:
+    plan = Plan({"flask-session": "quart-session[redis]>=3.0"}, {"babel": ">=2.11"})
+    text = (
+        '[packages]\n"Flask-Session" = {version = "*", index = "pypi"}\n'
+        'babel = {version = "==2.9.1"}\n\n[worker]\nflask-session = "*"\n'
+    )
+    edit = edit_pipfile(text, plan, add=["httpx"])
+    assert edit is not None
+    data = tomllib.loads(edit.text)
+    session = {"version": ">=3.0", "extras": ["redis"]}
+    assert data["packages"] == {
+        "quart-session": session,
+        "babel": {"version": ">=2.11"},
+        "httpx": "*",
+    }
+    assert data["worker"] == {"quart-session": session}
+    assert [note.line for note in edit.notes] == [3]
+
+
+def test_findings_name_the_file_that_declares_the_dependencies(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(VIEW)
+    (tmp_path / "setup.py").write_text(
+        'from setuptools import setup\n\nsetup(\n    install_requires=["flask"],\n)\n'
+    )
+    err = migrate(tmp_path)
+    assert "pyproject.toml" not in err
+    assert 'setup.py:4:1 F2Q117 warning: setup.py is not edited: "flask"' in err
