@@ -156,3 +156,24 @@ def test_findings_name_the_file_that_declares_the_dependencies(tmp_path: Path) -
     err = migrate(tmp_path)
     assert "pyproject.toml" not in err
     assert 'setup.py:4:1 F2Q117 warning: setup.py is not edited: "flask"' in err
+
+
+def test_one_requirements_file_for_the_app_and_its_tests_gets_both_additions(
+    tmp_path: Path,
+) -> None:
+    # listing pytest beside the app's packages does not make requirements.txt test-only: the
+    # app's own additions (the HTTP client here) must still land in it
+    (tmp_path / "app.py").write_text(
+        VIEW + "import requests\n\n\n@app.get('/')\ndef index():\n"
+        "    return requests.get('http://127.0.0.1:1/').text\n"
+    )
+    (tmp_path / "test_app.py").write_text(
+        "from app import app\n\n\ndef test_index():\n"
+        "    assert app.test_client().get('/missing').status_code == 404\n"
+    )
+    (tmp_path / "requirements.txt").write_text("Flask>=3\nrequests\n\n# tests\npytest>=8\n")
+    migrate(tmp_path)
+    names = (tmp_path / "requirements.txt").read_text().split()
+    assert "quart>=0.22" in names
+    assert any(name.startswith("httpx-aiohttp") for name in names)
+    assert "pytest-asyncio" in names

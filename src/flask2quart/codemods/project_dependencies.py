@@ -74,10 +74,13 @@ def _requirement_files(project: ProjectContext, root: Path) -> list[Path]:
     return sorted(found, key=order)
 
 
-def _is_test_file(path: Path, text: str) -> bool:
+def _named_for_tests(path: Path) -> bool:
     name = path.name.lower()
-    mentions_pytest = any(requirement_name(line) == "pytest" for line in text.splitlines())
-    return "test" in name or "dev" in name or mentions_pytest
+    return "test" in name or "dev" in name
+
+
+def _mentions_pytest(text: str) -> bool:
+    return any(requirement_name(line) == "pytest" for line in text.splitlines())
 
 
 @dataclass
@@ -87,8 +90,14 @@ class _Declaration:
     original: str
     edit: Edit
     test_file: bool = False
+    # a requirements.txt that lists the app's packages and pytest alike declares both
+    mixed: bool = False
 
     def apply(self, plan: Plan, add: list[str], add_test: list[str]) -> Edit | None:
+        if self.kind == "requirements" and self.mixed:
+            edit = edit_requirements(self.original, plan, False, add=[*add, *add_test])
+            edit.test = edit.main
+            return edit
         if self.kind == "requirements":
             return edit_requirements(
                 self.original, plan, self.test_file, add=add_test if self.test_file else add
@@ -131,7 +140,9 @@ class ProjectDependencies(Rule):
             return []
         text = data.decode("utf-8", errors="replace")
         declaration = _Declaration(path, kind, text, Edit(text))
-        declaration.test_file = kind == "requirements" and _is_test_file(path, text)
+        if kind == "requirements":
+            declaration.test_file = _named_for_tests(path)
+            declaration.mixed = not declaration.test_file and _mentions_pytest(text)
         edit = declaration.apply(plan, [], [])
         if edit is None:
             return []
