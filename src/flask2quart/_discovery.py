@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,6 +105,21 @@ def module_name_for(path: Path) -> tuple[str, bool]:
             break
         directory = directory.parent
     return ".".join(reversed(parts)) or path.stem, is_package
+
+
+def namespace_aliases(sources: Iterable[SourceFile]) -> dict[str, str]:
+    """Dotted names a module is also imported by, through namespace packages (PEP 420 folders
+    without ``__init__.py``) below the layout root: ``beetsplug/web/__init__.py`` is the
+    module ``web`` here, and ``from beetsplug import web`` in a test imports that module."""
+    aliases: dict[str, str] = {}
+    for source in sources:
+        parts = source.relative.removesuffix(".py").split("/")
+        if source.is_package:
+            parts = parts[:-1]
+        dotted = ".".join(parts)
+        if dotted != source.module and dotted.endswith("." + source.module):
+            aliases.setdefault(dotted, source.module)
+    return aliases
 
 
 def display_path(path: Path) -> str:

@@ -28,7 +28,7 @@ import libcst as cst
 import pathspec
 
 from flask2quart._cache import Cache, code_fingerprint, digest, facts_key
-from flask2quart._discovery import SourceFile, discover, display_path
+from flask2quart._discovery import SourceFile, discover, display_path, namespace_aliases
 from flask2quart._format import FormatterError, format_source
 from flask2quart._output import files_under, kept_files_note
 from flask2quart._pipeline import (
@@ -356,13 +356,14 @@ def _solve_to_fixed_point(
     """Analyse the relevant files, solve, pull in files that mention a marked name, repeat."""
     seeds = seed_table(options.rules)
     every_module = [item.source.module for item in analysis.inputs]
+    aliases = namespace_aliases([item.source for item in analysis.inputs])
     pending = sorted(selected)
     identifier_sets: dict[int, frozenset[str]] = {}
     while True:
         analysis.run(pending, pool, progress)
         files = [analysis.facts[i] for i in sorted(selected) if i in analysis.facts]
         analysed = {facts.module for facts in files}
-        plan = solve(files, seeds, [m for m in every_module if m not in analysed])
+        plan = solve(files, seeds, [m for m in every_module if m not in analysed], aliases)
         marked = marked_names(plan, files)
         pending = []
         for index in usable:

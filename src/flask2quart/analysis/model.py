@@ -237,9 +237,13 @@ class FileModel:
         if isinstance(expr, cst.Attribute):
             return ("a", self.ref_of(expr.value, scope), expr.attr.value)
         if isinstance(expr, cst.Call):
-            if _is_bare_super(expr) or _is_explicit_super(expr, scope):
+            if isinstance(expr.func, cst.Name) and expr.func.value == "super":
                 method = _enclosing_function(scope)
-                if method is not None and method.class_info is not None:
+                if (
+                    method is not None
+                    and method.class_info is not None
+                    and (_is_bare_super(expr) or self._is_explicit_super(expr, method, scope))
+                ):
                     return ("sup", method.class_info.fqn)
             dynamic = self._getattr_ref(expr, scope)
             if dynamic is not None:
@@ -254,6 +258,19 @@ class FileModel:
         if isinstance(expr, cst.SimpleString | cst.ConcatenatedString | cst.FormattedString):
             return ("g", "builtins.str")
         return UNKNOWN
+
+    def _is_explicit_super(self, call: cst.Call, method: FunctionInfo, scope: Scope) -> bool:
+        """``super(Class, self)`` in a method of Class: the Python 2 spelling of ``super()``."""
+        assert method.class_info is not None
+        if len(call.args) != 2 or any(arg.keyword or arg.star for arg in call.args):
+            return False
+        first, second = call.args[0].value, call.args[1].value
+        return (
+            isinstance(second, cst.Name)
+            and bool(method.params)
+            and second.value == method.params[0]
+            and self.ref_of(first, scope) == ("g", method.class_info.fqn)
+        )
 
     def _getattr_ref(self, call: cst.Call, scope: Scope) -> Ref | None:
         """``getattr(owner, name)`` with a computed name is "some member of owner", so
@@ -277,24 +294,6 @@ class FileModel:
 
 def _is_bare_super(call: cst.Call) -> bool:
     return isinstance(call.func, cst.Name) and call.func.value == "super" and not call.args
-
-
-def _is_explicit_super(call: cst.Call, scope: Scope) -> bool:
-    """``super(ThisClass, self)`` in a method of ThisClass: the same as ``super()``."""
-    if not (isinstance(call.func, cst.Name) and call.func.value == "super"):
-        return False
-    if len(call.args) != 2 or any(arg.keyword or arg.star for arg in call.args):
-        return False
-    klass, instance = (arg.value for arg in call.args)
-    method = _enclosing_function(scope)
-    if method is None or method.class_info is None or not method.params:
-        return False
-    return (
-        isinstance(klass, cst.Name)
-        and klass.value == method.class_info.node.name.value
-        and isinstance(instance, cst.Name)
-        and instance.value == method.params[0]
-    )
 
 
 def _enclosing_function(scope: Scope) -> FunctionInfo | None:

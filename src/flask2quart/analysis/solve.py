@@ -90,6 +90,9 @@ class Wrapper:
     decorator: str
     wrapped_param: str
     targets: set[str] = field(default_factory=set)
+    # applied by a call (``deco(view)``) to a value the analysis cannot type: the wrapper may
+    # wrap sync and async functions alike, so it awaits them through ``ensure_async``
+    unknown_targets: bool = False
 
 
 @dataclass(slots=True)
@@ -171,11 +174,15 @@ class Plan:
 
 class _Solver:
     def __init__(
-        self, files: list[FileFacts], seeds: SeedTable, other_modules: Iterable[str] = ()
+        self,
+        files: list[FileFacts],
+        seeds: SeedTable,
+        other_modules: Iterable[str] = (),
+        aliases: Mapping[str, str] | None = None,
     ) -> None:
         self.files = sorted(files, key=lambda f: f.module)
         self.seeds = seeds
-        self.index = ProgramIndex.build(self.files, other_modules)
+        self.index = ProgramIndex.build(self.files, other_modules, aliases)
         self.ev = Evaluator(self.index)
         self.plan = Plan(self.index, seeds)
         self.fixtures = {fqn for fqns in self.index.fixtures.values() for fqn in fqns}
@@ -191,6 +198,8 @@ class _Solver:
         self.mandatory: dict[str, str] = {}
         self.optional: dict[str, str] = {}
         self.optional_sites: list[tuple[str, str, str]] = []
+        # (id of a value-use fact, function): a function passed to an app-defined decorator
+        self.wrapped_values: set[tuple[int, str]] = set()
 
     # ------------------------------------------------------------------ driver
 
@@ -208,6 +217,10 @@ class _Solver:
         for function in self.functions.values():
             for use in function.value_uses:
                 self._value_use(function, use)
+        for wrapper in self.plan.wrappers.values():
+            if wrapper.unknown_targets and self.plan.kinds.get(wrapper.fqn) == "view":
+                # Quart awaits a view; ``ensure_async`` awaits whatever it wraps, sync or async
+                self.mandatory.setdefault(wrapper.fqn, "a view wrapping functions of unknown type")
         self._propagate_blocked()
         self._propagate_async()
         for fqn, key in self.optional.items():
@@ -410,11 +423,42 @@ class _Solver:
             kind = plan.kinds.get(function.fqn)
             if kind is not None:
                 plan.kinds.setdefault(chain[0].fqn, kind)
+        self._find_called_wrappers()
 
-    def _wrapper_of(self, decorator: FunctionFacts) -> Wrapper | None:
+    def _find_called_wrappers(self) -> None:
+        """The same decorators applied by a call, ``deco(view)`` or ``self.wrap(self.view)``:
+        the function passed in is a target of the wrapper (not a value that must stay sync)."""
+        uses = [use for facts in self.files for use in facts.module_value_uses]
+        uses += [use for function in self.functions.values() for use in function.value_uses]
+        for use in uses:
+            if use.consumer is None or use.keyword is not None:
+                continue
+            consumer = self.ev.evaluate(use.consumer)
+            decorator = self.functions.get(str(consumer[1])) if consumer[0] == "fn" else None
+            if decorator is None:
+                continue
+            bound = decorator.class_fqn is not None and not any(
+                self.ev.name_of(d.ref) == "builtins.staticmethod" for d in decorator.decorators
+            )
+            index = use.position + (1 if bound else 0)
+            if index >= len(decorator.params):
+                continue
+            wrapper = self._wrapper_of(decorator, decorator.params[index])
+            if wrapper is None:
+                continue
+            wrapper = self.plan.wrappers.setdefault(wrapper.fqn, wrapper)
+            value = self.ev.evaluate(use.value)
+            if value[0] == "fn" and str(value[1]) in self.functions:
+                wrapper.targets.add(str(value[1]))
+                self.wrapped_values.add((id(use), str(value[1])))
+            else:
+                wrapper.unknown_targets = True
+
+    def _wrapper_of(self, decorator: FunctionFacts, param: str | None = None) -> Wrapper | None:
         if not decorator.params:
             return None
-        param = decorator.params[0]
+        if param is None:
+            param = decorator.params[0]
         for ref in decorator.returns:
             value = self.ev.evaluate(ref)
             if value[0] != "fn":
@@ -499,7 +543,7 @@ class _Solver:
         if value[0] != "fn":
             return
         fqn = str(value[1])
-        if fqn not in self.functions:
+        if fqn not in self.functions or (id(use), fqn) in self.wrapped_values:
             return
         if owner is not None and owner.fqn in self.functions:
             parent = self.functions[fqn].parent_fqn
@@ -663,8 +707,14 @@ def _ref_text(ref: Ref | None) -> str:
     return "?"
 
 
-def solve(files: list[FileFacts], seeds: SeedTable, other_modules: Iterable[str] = ()) -> Plan:
-    plan = _Solver(files, seeds, other_modules).solve()
+def solve(
+    files: list[FileFacts],
+    seeds: SeedTable,
+    other_modules: Iterable[str] = (),
+    aliases: Mapping[str, str] | None = None,
+) -> Plan:
+    """``aliases``: other names a module is imported by (see ``ProgramIndex.aliases``)."""
+    plan = _Solver(files, seeds, other_modules, aliases).solve()
     kept = _groups_kept_sync(plan, seeds)
     if not kept:
         return plan
@@ -675,7 +725,7 @@ def solve(files: list[FileFacts], seeds: SeedTable, other_modules: Iterable[str]
         calls={k: v for k, v in seeds.calls.items() if k not in dropped},
         attributes={k: v for k, v in seeds.attributes.items() if k not in dropped},
     )
-    plan = _Solver(files, narrowed, other_modules).solve()
+    plan = _Solver(files, narrowed, other_modules, aliases).solve()
     plan.sync_optional_keys |= dropped
     plan.seeds = seeds
     return plan

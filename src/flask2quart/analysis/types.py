@@ -9,7 +9,7 @@ the Flask/Werkzeug catalogue. Anything else is unknown, and unknown never trigge
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from flask2quart.analysis import catalogue
@@ -55,12 +55,20 @@ class ProgramIndex:
     fixtures: dict[str, list[str]] = field(default_factory=dict)
     # function -> its call sites' arguments: (bound method call?, positional refs, keyword refs)
     call_arguments: dict[str, list[CallArguments]] = field(default_factory=dict)
+    # another name a module is imported by -> its name here: ``beetsplug.web`` for the package
+    # ``web`` inside the namespace package ``beetsplug`` (a folder without ``__init__.py``)
+    aliases: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, files: list[FileFacts], other_modules: Iterable[str] = ()) -> ProgramIndex:
+    def build(
+        cls,
+        files: list[FileFacts],
+        other_modules: Iterable[str] = (),
+        aliases: Mapping[str, str] | None = None,
+    ) -> ProgramIndex:
         """``other_modules``: modules of the program that were not analysed (the pre-filter
         found nothing in them): known to exist, with nothing known about their names."""
-        index = cls()
+        index = cls(aliases=dict(aliases or {}))
         for module in other_modules:
             index.modules.add(module)
             index.bindings.setdefault(module, {})
@@ -304,6 +312,10 @@ class Evaluator:
             for part in parts[cut + 1 :]:
                 value = self._attribute(value, part)
             return value
+        for cut in range(len(parts), 1, -1):
+            alias = index.aliases.get(".".join(parts[:cut]))
+            if alias is not None:
+                return self._global(".".join([alias, *parts[cut:]]))
         return self._external(fqn)
 
     @staticmethod

@@ -46,7 +46,9 @@ class AsyncViewDecorators(Rule):
             return updated_node
         # Views go through ensure_async even when all of them are async today, so a sync view
         # decorated tomorrow still works (Quart runs it in a thread); helpers need no app context.
-        views = any(context.plan.kinds.get(t) == "view" for t in wrapper.targets)
+        views = wrapper.unknown_targets or any(
+            context.plan.kinds.get(t) == "view" for t in wrapper.targets
+        )
         if not views and all(context.plan.is_async(target) for target in wrapper.targets):
             return awaited(updated_node)
         current_app = context.name_for("quart", "current_app")
