@@ -29,6 +29,7 @@ BASE_WORDS = (
 _FRAMEWORK_CALLED = frozenset({"view", "hook", "template", "test", "fixture", "cli", "override"})
 _IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 GENERATED = re.compile(rb"@generated\b")
+_STAR_IMPORT = re.compile(rb"\bimport\s*\*")
 
 
 def relevance_pattern(extra_words: Iterable[str] = ()) -> re.Pattern[bytes]:
@@ -37,7 +38,12 @@ def relevance_pattern(extra_words: Iterable[str] = ()) -> re.Pattern[bytes]:
 
 
 def is_relevant(source: bytes, module: str, pattern: re.Pattern[bytes]) -> bool:
-    return is_test_module_name(module) or pattern.search(source) is not None
+    # a star re-export (``from .core import *`` in a package) is how importers reach the app
+    return (
+        is_test_module_name(module)
+        or pattern.search(source) is not None
+        or _STAR_IMPORT.search(source) is not None
+    )
 
 
 def is_generated(source: bytes) -> bool:

@@ -17,7 +17,7 @@ from typing import Literal
 
 import libcst as cst
 
-from flask2quart.analysis.refs import DYNAMIC_MEMBER, UNKNOWN, Ref, union_ref
+from flask2quart.analysis.refs import DYNAMIC_MEMBER, STAR_IMPORT, UNKNOWN, Ref, union_ref
 
 ScopeKind = Literal["module", "class", "function", "lambda", "comprehension"]
 
@@ -483,6 +483,9 @@ class ModelBuilder(cst.CSTVisitor):
             else (target or "")
         )
         if isinstance(node.names, cst.ImportStar):
+            # recorded under a name no identifier can have: the evaluator looks a module's
+            # missing names up in the modules it star-imports (``from .core import *``)
+            self.scope.bind(STAR_IMPORT + module, Binding("import", module))
             return False
         for alias in node.names:
             name = dotted_name(alias.name)

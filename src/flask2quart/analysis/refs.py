@@ -31,6 +31,8 @@ UNKNOWN: Ref = ("?",)
 
 # ``getattr(owner, computed_name)``: the catalogue types ``Class.*`` where every member agrees
 DYNAMIC_MEMBER = "*"
+# Module bindings key prefix for ``from <module> import *`` (no identifier starts with it)
+STAR_IMPORT = "*import "
 
 
 def global_ref(fqn: str) -> Ref:

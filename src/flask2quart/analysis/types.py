@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from flask2quart.analysis import catalogue
 from flask2quart.analysis.catalogue import UNKNOWN_TYPE, Type
 from flask2quart.analysis.facts import CallFact, FileFacts, FunctionFacts
-from flask2quart.analysis.refs import Ref
+from flask2quart.analysis.refs import STAR_IMPORT, Ref
 
 FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
 
@@ -159,6 +159,7 @@ class Evaluator:
         self._cache: dict[int, Type] = {}
         self._active: set[int] = set()
         self._mro: dict[str, list[str]] = {}
+        self._star_active: set[str] = set()  # modules whose star imports are being searched
         # Hash-consing. A reference is a DAG of shared tuples: ``q = q.where(...)`` assigned n
         # times makes each binding's reference contain the union of the others, so a reference
         # of a hundred distinct tuples can be 10^11 tuples long written out. Python hashes and
@@ -307,7 +308,7 @@ class Evaluator:
                 continue
             binding = index.bindings[module].get(parts[cut])
             if binding is None:
-                return UNKNOWN_TYPE
+                return self._star_imported(module, parts[cut:])
             value = self.evaluate(binding)
             for part in parts[cut + 1 :]:
                 value = self._attribute(value, part)
@@ -317,6 +318,21 @@ class Evaluator:
             if alias is not None:
                 return self._global(".".join([alias, *parts[cut:]]))
         return self._external(fqn)
+
+    def _star_imported(self, module: str, parts: list[str]) -> Type:
+        """``module.name`` where module binds name only through ``from other import *``."""
+        if parts[0].startswith("_") or module in self._star_active:
+            return UNKNOWN_TYPE
+        self._star_active.add(module)
+        try:
+            for key, ref in self.index.bindings[module].items():
+                if key.startswith(STAR_IMPORT) and ref[0] == "g":
+                    value = self._global(".".join([str(ref[1]), *parts]))
+                    if value != UNKNOWN_TYPE:
+                        return value
+        finally:
+            self._star_active.discard(module)
+        return UNKNOWN_TYPE
 
     @staticmethod
     def _external(fqn: str) -> Type:
