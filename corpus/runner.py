@@ -304,8 +304,13 @@ def migrate_copy(app: App, paths: Paths, copy: Path, deadline: Deadline) -> dict
         result = run_command([*base, "--report", str(report_path)], copy, env, log, limit)
     except AppTimeout:
         raise AppTimeout(f"migrate did not finish in {MIGRATE_TIMEOUT} s") from None
-    report: dict[str, Any] = json.loads(report_path.read_text()) if report_path.is_file() else {}
-    check = run_command([*base, "--check"], copy, env, logs / "migrate-check.log", deadline)
+    report = read_report(report_path)
+    # --exit-zero: error findings left for review must not read as "the second run changed files"
+    second_path = logs / "report-second-run.json"
+    second_path.unlink(missing_ok=True)
+    check_command = [*base, "--check", "--exit-zero", "--report", str(second_path)]
+    check = run_command(check_command, copy, env, logs / "migrate-check.log", deadline)
+    second_changed = changed_on_second_run(check.returncode, read_report(second_path))
     changed = [
         entry["path"] for entry in report.get("files", []) if entry.get("status") == "changed"
     ]
@@ -314,12 +319,24 @@ def migrate_copy(app: App, paths: Paths, copy: Path, deadline: Deadline) -> dict
         "files_changed": len(changed),
         "generated_files": len(report.get("generated_files", [])),
         "compile_failures": compile_failures(copy, [*changed, *report.get("generated_files", [])]),
-        "idempotent": check.returncode == 0,
+        "idempotent": second_changed == [],
+        "changed_on_second_run": second_changed,
         "counts": report.get("counts", {}),
         "severity_counts": report.get("severity_counts", {}),
         "rules": rule_counts(report.get("findings", [])),
         "imports_left": files_importing_flask_or_requests(copy),
     }
+
+
+def read_report(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def changed_on_second_run(returncode: int, report: dict[str, Any]) -> list[str] | None:
+    """The files a second migrate would change; None when that run failed or left no report."""
+    if returncode not in (0, 1) or not report:
+        return None
+    return [entry["path"] for entry in report.get("files", []) if entry.get("status") == "changed"]
 
 
 def compile_failures(copy: Path, relative_paths: list[str]) -> list[str]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 from corpus.outcomes import parse_events, suite_from_events
-from corpus.runner import PLUGIN_DIR, dependency_stamp
+from corpus.runner import PLUGIN_DIR, changed_on_second_run, dependency_stamp
 
 SUITE = """
 import unittest
@@ -64,3 +65,55 @@ def test_dependency_stamp_sees_requirement_files_in_a_requirements_folder(tmp_pa
     before = dependency_stamp(tmp_path, ["pip install -r requirements/prod.txt"])
     prod.write_text("flask>=3\n")
     assert dependency_stamp(tmp_path, ["pip install -r requirements/prod.txt"]) != before
+
+
+ERROR_LEFT_APP = """\
+from flask import Flask
+from werkzeug.middleware.profiler import ProfilerMiddleware
+
+app = Flask(__name__)
+app.wsgi_app = ProfilerMiddleware(app.wsgi_app)
+"""
+
+
+def _second_run(tree: Path) -> tuple[int, dict[str, object]]:
+    report = tree / "second.json"
+    check = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flask2quart",
+            "migrate",
+            ".",
+            "--no-cache",
+            "--check",
+            "--exit-zero",
+            "--report",
+            str(report),
+        ],
+        cwd=tree / "app",
+        capture_output=True,
+        check=False,
+    )
+    return check.returncode, json.loads(report.read_text())
+
+
+def test_a_second_run_with_errors_left_for_review_counts_as_idempotent(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "views.py").write_text(ERROR_LEFT_APP)
+    first = subprocess.run(
+        [sys.executable, "-m", "flask2quart", "migrate", str(tmp_path / "app"), "--no-cache"],
+        capture_output=True,
+        check=False,
+    )
+    assert first.returncode == 4, first.stderr  # the error finding is left for review
+    returncode, report = _second_run(tmp_path)
+    assert changed_on_second_run(returncode, report) == []
+
+
+def test_a_second_run_that_would_change_a_file_names_it(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "views.py").write_text(ERROR_LEFT_APP)
+    returncode, report = _second_run(tmp_path)  # never migrated: the whole file is pending
+    assert changed_on_second_run(returncode, report) == ["views.py"]
+    assert changed_on_second_run(3, report) is None
