@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from flask2quart.analysis import catalogue
+from flask2quart.analysis.catalogue import UNKNOWN_TYPE
 from flask2quart.analysis.facts import FileFacts, FunctionFacts, ValueUseFact, WithFact
 from flask2quart.analysis.refs import Ref
 from flask2quart.analysis.types import Evaluator, ProgramIndex
@@ -284,8 +285,24 @@ class _Solver:
                 produced = self.ev.function_type_of_return(str(inner[1]))
                 if produced[0] == "fn":
                     return str(produced[1]), False
+                delegate = self._delegated_factory(str(inner[1]))
+                if delegate is not None:
+                    return delegate, True
             return key, True
         return self.ev.name_of(ref), False
+
+    def _delegated_factory(self, fqn: str) -> str | None:
+        """The external decorator factory a user factory hands every call on to: an app
+        subclass's ``def route(self, rule, **options): return super().route(rule, **options)``
+        registers views as ``flask.Flask.route`` does."""
+        returns = self.functions[fqn].returns if fqn in self.functions else ()
+        factories = set()
+        for ref in returns:
+            callee = self.ev.evaluate(ref[1]) if ref[0] == "c" else UNKNOWN_TYPE
+            if callee[0] != "ext":
+                return None
+            factories.add(str(callee[1]))
+        return factories.pop() if len(factories) == 1 else None
 
     def _classify(self, function: FunctionFacts) -> None:
         fqn = function.fqn

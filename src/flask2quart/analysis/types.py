@@ -291,6 +291,13 @@ class Evaluator:
         known = [t for t in types if t != UNKNOWN_TYPE]
         if known and all(t == known[0] for t in known):
             return known[0]
+        # ``return Form`` beside ``return Form()``: a class and its instances share their
+        # methods, so the instance stands for both (``form.validate_on_submit()`` is awaited
+        # either way). Without this the first run saw "unknown" and left it un-awaited while a
+        # second run, where ``await Form.create_form()`` has replaced ``Form()`` (unknown), saw
+        # the class and awaited it: not idempotent.
+        if known and {t[0] for t in known} == {"cls", "obj"} and len({t[1] for t in known}) == 1:
+            return ("obj", known[0][1])
         return UNKNOWN_TYPE
 
     def _global(self, fqn: str) -> Type:
