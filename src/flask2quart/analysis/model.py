@@ -212,7 +212,12 @@ class FileModel:
         if isinstance(node, cst.Param) and node.annotation is not None:
             annotation = node.annotation.annotation
             if isinstance(annotation, cst.Name | cst.Attribute):
-                return ("c", self.ref_of(annotation, function.outer_scope))
+                return (
+                    "pa",
+                    ("c", self.ref_of(annotation, function.outer_scope)),
+                    function.fqn,
+                    name,
+                )
         return ("p", function.fqn, name)
 
     def ref_of(self, expr: cst.BaseExpression, scope: Scope) -> Ref:
@@ -521,9 +526,12 @@ class ModelBuilder(cst.CSTVisitor):
             self._maybe_value_use(node.value, None, None, 0)
         else:
             self._bind_target(node.target, Binding("unknown"))
+
+    # Only the annotation: ``response: Response = send_file(path)`` awaits its value as usual
+    def visit_AnnAssign_annotation(self, node: cst.AnnAssign) -> None:
         self.markers.append("annotation")
 
-    def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
+    def leave_AnnAssign_annotation(self, node: cst.AnnAssign) -> None:
         self.markers.pop()
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:

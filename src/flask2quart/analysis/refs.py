@@ -10,6 +10,8 @@ Shapes (the first element is the tag)::
 
     ("g", "pkg.mod.name")          a module-level name, an import, or a module
     ("p", "pkg.mod.func", "x")     parameter ``x`` of a function (how pytest fixtures are found)
+    ("pa", ref, "pkg.mod.func", "x")  annotated parameter ``x: ref``: an instance of ref where
+                                   ref is known, else what fixtures and call sites pass
     ("self", "pkg.mod.Class")      ``self`` inside a method of Class
     ("cls", "pkg.mod.Class")       ``cls`` inside a classmethod of Class
     ("sup", "pkg.mod.Class")       ``super()`` inside a method of Class
