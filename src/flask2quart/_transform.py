@@ -76,7 +76,7 @@ class FileContext:
         site = self.model.calls.get(call)
         if site is None:
             return catalogue.UNKNOWN_TYPE
-        result = self.evaluator.evaluate(self.model.ref_of(call.func, site.scope))
+        result = self.evaluator.callee(self.model.ref_of(call.func, site.scope))
         self._callees[call] = result
         return result
 

@@ -222,6 +222,7 @@ class _Solver:
             if wrapper.unknown_targets and self.plan.kinds.get(wrapper.fqn) == "view":
                 # Quart awaits a view; ``ensure_async`` awaits whatever it wraps, sync or async
                 self.mandatory.setdefault(wrapper.fqn, "a view wrapping functions of unknown type")
+        self._share_intrinsic_across_families()
         self._propagate_blocked()
         self._propagate_async()
         for fqn, key in self.optional.items():
@@ -507,7 +508,7 @@ class _Solver:
                     self.callers.setdefault(target, []).append((fqn, call.context))
                     self.callees.setdefault(fqn, []).append((target, call.context))
                 continue
-            callee = self.ev.evaluate(call.func)
+            callee = self.ev.callee(call.func)
             if callee[0] == "fn":
                 self._edge(fqn, str(callee[1]), call.context)
             elif callee[0] in ("ext", "obj") and not call.awaited:
@@ -549,7 +550,7 @@ class _Solver:
         table.setdefault(fqn, key)
 
     def _module_level_call(self, module: str, func: Ref, context: str) -> None:
-        callee = self.ev.evaluate(func)
+        callee = self.ev.callee(func)
         if callee[0] == "fn":
             target = self.target_of(str(callee[1]))
             self.callers.setdefault(target, []).append((None, context))
@@ -613,6 +614,19 @@ class _Solver:
         return None
 
     # ------------------------------------------------------------------ fixed points
+
+    def _share_intrinsic_across_families(self) -> None:
+        """A method that cannot become async keeps its whole override family sync: a call
+        through the base class (``self.make_response(...)`` in ``BaseFormatter``) is typed to
+        the base's method, so an async override would be called without ``await``, silently."""
+        intrinsic = self.plan.intrinsic
+        pending = sorted(fqn for fqn in intrinsic if fqn in self.functions)
+        while pending:
+            fqn = pending.pop()
+            for member in self._override_family(fqn):
+                if member in self.functions and member not in intrinsic:
+                    intrinsic[member] = ("family", fqn)
+                    pending.append(member)
 
     def _propagate_blocked(self) -> None:
         plan = self.plan

@@ -204,6 +204,16 @@ class Evaluator:
         self._canonical_by_id[id(ref)] = (ref, canonical)
         return canonical
 
+    def callee(self, func: Ref) -> Type:
+        """What calling ``func`` runs: for an instance of a class of the program with a
+        ``__call__`` of its own (``formatter(...)``), that method."""
+        value = self.evaluate(func)
+        if value[0] == "obj" and str(value[1]) in self.index.classes:
+            method = self._class_member(str(value[1]), "__call__", instance=True)
+            if method[0] == "fn":
+                return method
+        return value
+
     def name_of(self, ref: Ref) -> str | None:
         """The dotted name a reference evaluates to: a user function, class or external name."""
         return self.key_of(self.evaluate(ref))

@@ -31,7 +31,11 @@ def why_not_awaitable(context: FileContext, site: Site) -> str:
     if owner is None:
         return "outside any function"
     reason = context.plan.intrinsic.get(owner.fqn) or context.plan.blocked.get(owner.fqn)
-    return f"in {owner.name}(), which cannot become async ({describe_reason(reason)})"
+    because = describe_reason(reason)
+    if reason is not None and reason[0] == "family":
+        # name the member's own reason: the family is only the messenger
+        because += f": {describe_reason(context.plan.intrinsic.get(reason[1]))}"
+    return f"in {owner.name}(), which cannot become async ({because})"
 
 
 def describe_reason(reason: tuple[str, str] | None) -> str:
@@ -50,6 +54,7 @@ def describe_reason(reason: tuple[str, str] | None) -> str:
         "import-time": f"it is called at import time in {detail}",
         "context": f"it is called {detail}",
         "caller": f"its caller {detail} cannot become async",
+        "family": f"it overrides, or is overridden by, {detail}, which cannot become async",
         "tests-off": f"it is a pytest {detail} and the test-code rules are not enabled",
     }.get(kind, f"{kind} {detail}")
 
