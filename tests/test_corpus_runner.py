@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from corpus.outcomes import parse_events, suite_from_events
+from corpus.outcomes import SuiteRun, parse_events, suite_from_events
 from corpus.runner import PLUGIN_DIR, changed_on_second_run, dependency_stamp
 
 SUITE = """
@@ -28,6 +28,14 @@ class T(unittest.TestCase):
 
 def test_recorder_attributes_never_awaited_warnings_to_their_test(tmp_path: Path) -> None:
     (tmp_path / "test_suite.py").write_text(SUITE)
+    suite = _recorded_suite(tmp_path)
+    tests = {nodeid.split("::")[-1]: test for nodeid, test in suite.tests.items()}
+    assert tests["test_async_body_never_runs"].false_pass
+    assert tests["test_plain"].true_pass
+    assert (tests["test_fails"].outcome, tests["test_fails"].exc_type) == ("failed", "KeyError")
+
+
+def _recorded_suite(tmp_path: Path) -> SuiteRun:
     record = tmp_path / "record.json"
     env = {**os.environ, "CORPUS_RECORD": str(record), "PYTHONPATH": str(PLUGIN_DIR)}
     subprocess.run(
@@ -51,11 +59,32 @@ def test_recorder_attributes_never_awaited_warnings_to_their_test(tmp_path: Path
         capture_output=True,
         check=False,
     )
-    suite = suite_from_events(parse_events(record.read_text()))
+    return suite_from_events(parse_events(record.read_text()))
+
+
+CYCLE_SUITE = """
+import unittest
+
+class T(unittest.TestCase):
+    def test_a_leaks_a_coroutine_in_a_cycle(self):
+        async def body():
+            pass
+        holder = {"coroutine": body()}
+        holder["self"] = holder
+
+    def test_b_clean(self):
+        assert True
+"""
+
+
+def test_recorder_blames_a_coroutine_freed_by_the_cycle_collector_on_the_test_that_made_it(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "test_suite.py").write_text(CYCLE_SUITE)
+    suite = _recorded_suite(tmp_path)
     tests = {nodeid.split("::")[-1]: test for nodeid, test in suite.tests.items()}
-    assert tests["test_async_body_never_runs"].false_pass
-    assert tests["test_plain"].true_pass
-    assert (tests["test_fails"].outcome, tests["test_fails"].exc_type) == ("failed", "KeyError")
+    assert tests["test_a_leaks_a_coroutine_in_a_cycle"].false_pass
+    assert tests["test_b_clean"].true_pass
 
 
 def test_dependency_stamp_sees_requirement_files_in_a_requirements_folder(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ Standalone on purpose: it runs in the app's venv, which does not have the corpus
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from typing import Any
@@ -48,6 +49,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
         exc_type=excinfo.typename if excinfo else "",
         message=_first_line(str(excinfo.value)) if excinfo else "",
     )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    yield
+    # A coroutine caught in a reference cycle (a traceback holding its frame) warns only when
+    # the cycle is collected, often during a later test, which would then count as the false
+    # pass: collect while this test's warnings are still recorded as its own.
+    gc.collect()
 
 
 def _error_line(longrepr: str) -> str:
