@@ -469,6 +469,10 @@ class _Solver:
             if value[0] == "fn" and str(value[1]) in self.functions:
                 wrapper.targets.add(str(value[1]))
                 self.wrapped_values.add((id(use), str(value[1])))
+                continue
+            if value[0] == "ext" and self.seeds.calls.get(str(value[1])) == "mandatory":
+                # ``client.get = patch(client.get)``: the wrapper calls a Quart coroutine
+                self.mandatory.setdefault(wrapper.fqn, str(value[1]))
             else:
                 wrapper.unknown_targets = True
 

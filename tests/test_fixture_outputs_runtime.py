@@ -1,0 +1,33 @@
+"""Rule fixtures whose converted output is itself a test module: run it on Quart (0.22 and
+0.23) and check every test in it passes with no coroutine left un-awaited.
+
+A fixture pair proves the text the tool writes; this proves that text works. Listed here are
+fixtures of test-code rewrites, where a wrong await would make a test pass without running.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests._harness import Case
+from tests._sample_suites import SuitePython, run_on_quart, suite_pythons
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "rules"
+RUNNABLE = {
+    "await_test_client/a-client-method-wrapped-by-a-helper-is-awaited-inside-it": 1,
+    "await_test_responses/an-annotated-helper-parameter-still-takes-the-call-sites-type": 1,
+}
+
+
+@pytest.mark.parametrize("target", suite_pythons())
+@pytest.mark.parametrize("fixture", sorted(RUNNABLE))
+def test_converted_fixture_runs_and_passes_on_quart(
+    fixture: str, target: SuitePython, tmp_path: Path
+) -> None:
+    case = Case.load(FIXTURES / f"{fixture}.py")
+    assert case.expected is not None and case.module.startswith("test_")
+    (tmp_path / f"{case.module}.py").write_text(case.expected)
+    result = run_on_quart(tmp_path, target, "-W", "error::RuntimeWarning")
+    assert result.outcomes == {"passed": RUNNABLE[fixture]}, result.output
