@@ -27,6 +27,9 @@ from flask2quart.analysis.refs import Ref
 from flask2quart.analysis.types import Evaluator, ProgramIndex
 
 AWAITABLE_CONTEXTS = frozenset({"body", "genexp"})
+# What a function awaits when it only opens contexts of its own (``with app.app_context():``):
+# it needs nothing from its caller's context, so a sync caller may run it in its own loop.
+OWN_CONTEXT_SEEDS = frozenset({"with flask.ctx.AppContext", "with flask.ctx.RequestContext"})
 
 # Names too common to guess about when a receiver's type is unknown.
 _COMMON_METHOD_NAMES = frozenset(
@@ -121,6 +124,9 @@ class Plan:
     # text of the callee when its type is unknown, e.g. ``app.cli.add_command``)
     value_consumers: dict[str, set[str]] = field(default_factory=dict)
     async_method_names: frozenset[str] = frozenset()
+    # async functions that only open their own app or request contexts (see OWN_CONTEXT_SEEDS),
+    # called from a sync function that cannot become async: that call runs them in their own loop
+    self_contained: frozenset[str] = frozenset()
     # Flask test-client behaviours the tests rely on that Quart's client lacks ("g" kept after
     # a request inside ``with client:``, "history"), when the tests create their clients with
     # ``app.test_client()``: F2Q313 then gives them a client that has them.
@@ -199,6 +205,7 @@ class _Solver:
         self.mandatory: dict[str, str] = {}
         self.optional: dict[str, str] = {}
         self.optional_sites: list[tuple[str, str, str]] = []
+        self.seed_keys: dict[str, set[str]] = {}  # every seed of a function, not only the first
         # (id of a value-use fact, function): a function passed to an app-defined decorator
         self.wrapped_values: set[tuple[int, str]] = set()
 
@@ -225,6 +232,7 @@ class _Solver:
         self._share_intrinsic_across_families()
         self._propagate_blocked()
         self._propagate_async()
+        self.plan.self_contained = self._self_contained_callees()
         for fqn, key in self.optional.items():
             if fqn in self.plan.blocked and fqn not in self.plan.async_functions:
                 self.plan.optional_blocked[fqn] = (key, self.plan.blocked[fqn])
@@ -552,6 +560,7 @@ class _Solver:
             return
         table = self.mandatory if kind == "mandatory" else self.optional
         table.setdefault(fqn, key)
+        self.seed_keys.setdefault(fqn, set()).add(key)
 
     def _module_level_call(self, module: str, func: Ref, context: str) -> None:
         callee = self.ev.callee(func)
@@ -631,6 +640,39 @@ class _Solver:
                 if member in self.functions and member not in intrinsic:
                     intrinsic[member] = ("family", fqn)
                     pending.append(member)
+
+    def _self_contained_callees(self) -> frozenset[str]:
+        plan = self.plan
+        return frozenset(
+            callee
+            for callee, callers in self.callers.items()
+            if callee in plan.async_functions
+            and any(caller is not None and not plan.is_async(caller) for caller, _ in callers)
+            and self._awaits_only_own_contexts(callee)
+        )
+
+    def _awaits_only_own_contexts(self, fqn: str) -> bool:
+        """Whether everything ``fqn`` awaits, directly or through the functions it calls, is an
+        app or request context it opens itself."""
+        plan = self.plan
+        seen: set[str] = set()
+        pending = [fqn]
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            reason = plan.async_functions.get(current)
+            if reason is None or reason[0] not in ("seed", "calls"):
+                return False  # already async (awaits we do not know) or async by family/wraps
+            if not self.seed_keys.get(current, set()) <= OWN_CONTEXT_SEEDS:
+                return False
+            pending.extend(
+                callee
+                for callee, context in self.callees.get(current, ())
+                if context in AWAITABLE_CONTEXTS and plan.is_async(callee)
+            )
+        return True
 
     def _propagate_blocked(self) -> None:
         plan = self.plan

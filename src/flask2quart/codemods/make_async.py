@@ -16,9 +16,10 @@ import libcst as cst
 
 from flask2quart._project import ProjectContext
 from flask2quart._rules import Rule
+from flask2quart.analysis.model import Site
 from flask2quart.analysis.solve import short_name
 
-from ._awaits import await_or_report, describe_reason
+from ._awaits import await_or_report, describe_reason, why_not_awaitable
 from ._import_time import run_now_call, write_import_time_module
 
 # Handler kinds Quart awaits: reported when they stay sync.
@@ -79,6 +80,8 @@ class MakeAsync(Rule):
                 what = f"{short_name(fqn)}() (now async: {chain})"
                 if site.context == "module":
                     return self._run_at_import(original_node, updated_node, what)
+                if self._runs_in_own_loop(fqn, site):
+                    return self._run_from_sync_caller(original_node, updated_node, what, site)
                 return await_or_report(self, original_node, updated_node, site, what, "mandatory")
             if fqn in plan.already_async and original_node not in context.model.passed_calls:
                 context.report(
@@ -117,6 +120,34 @@ class MakeAsync(Rule):
             "(run_now, generated: asyncio.run, or a worker thread while a loop runs)",
             "if it needs the running loop, create the app from an async function (a fixture, "
             "or a lifespan hook)",
+        )
+        return run_now_call(self.context, updated)
+
+    def _runs_in_own_loop(self, fqn: str, site: Site) -> bool:
+        """A sync function that cannot become async calls one that only opens its own app
+        context (``create_app()`` -> ``setup_database(app)``): running it to its end in its own
+        loop keeps the caller working, where leaving the call would drop the coroutine."""
+        plan = self.context.plan
+        return (
+            site.context == "body"
+            and site.owner is not None
+            and not self.context.can_await(site)
+            and plan.call_targets.get(fqn, fqn) in plan.self_contained
+        )
+
+    def _run_from_sync_caller(
+        self, original: cst.Call, updated: cst.Call, what: str, site: Site
+    ) -> cst.BaseExpression:
+        assert site.owner is not None
+        self.context.report(
+            original,
+            self.id,
+            "warning",
+            f"{what} is called {why_not_awaitable(self.context, site)}; it opens its own app "
+            "context and awaits nothing else, so it now runs to its end in its own event loop "
+            "(run_now, generated: asyncio.run, or a worker thread while a loop runs)",
+            f"to run it on the caller's loop, give {site.owner.name}() an async path and await "
+            "the call there",
         )
         return run_now_call(self.context, updated)
 
