@@ -16,6 +16,7 @@ from tests._sample_suites import SuitePython, run_on_quart, suite_pythons
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "rules"
 RUNNABLE = {
+    "await_quart_apis/a-private-method-called-by-its-mangled-name-is-awaited": 1,
     "await_test_client/a-client-method-wrapped-by-a-helper-is-awaited-inside-it": 1,
     "await_test_responses/an-annotated-helper-parameter-still-takes-the-call-sites-type": 1,
 }
@@ -29,5 +30,9 @@ def test_converted_fixture_runs_and_passes_on_quart(
     case = Case.load(FIXTURES / f"{fixture}.py")
     assert case.expected is not None and case.module.startswith("test_")
     (tmp_path / f"{case.module}.py").write_text(case.expected)
+    # its own config, so a stray pytest.ini or pyproject.toml above tmp_path is not the rootdir's
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+    )
     result = run_on_quart(tmp_path, target, "-W", "error::RuntimeWarning")
     assert result.outcomes == {"passed": RUNNABLE[fixture]}, result.output
