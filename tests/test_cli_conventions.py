@@ -24,7 +24,7 @@ app.wsgi_app = MyMiddleware(app.wsgi_app)
 
 @app.route("/")
 def index():
-    return request.environ["REMOTE_ADDR"]
+    return request.stream.read()
 """
 
 CLEAN = """from flask import Flask, render_template

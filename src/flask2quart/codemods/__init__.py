@@ -44,6 +44,7 @@ from .prefixed_env import PrefixedEnv
 from .project_dependencies import ProjectDependencies
 from .quart_config_defaults import QuartConfigDefaults
 from .rename_flask_imports import RenameFlaskImports
+from .request_environ_reads import RequestEnvironReads
 from .requests_mock_to_respx import RequestsMockToRespx
 from .requests_to_httpx import RequestsToHttpx
 from .responses_to_respx import ResponsesToRespx
@@ -77,6 +78,7 @@ RULES: tuple[type[Rule], ...] = (
     OpenResource,
     TemplateAttribute,
     StreamWithContext,
+    RequestEnvironReads,
     WsgiOnlyApis,
     CliAppContext,
     AppRunArguments,

@@ -11,7 +11,7 @@ it applied X-Forwarded-Prefix or -Port. Any other middleware assigned to ``app.w
 (WhiteNoise, werkzeug's profiler and dispatcher, the app's own classes) would raise
 AttributeError when the line runs, so the statement is commented out (the app imports and
 serves without the middleware) and an error names it with its ASGI replacement. Every use of
-an environ-only request attribute is reported.
+an environ-only request attribute is reported (``request.environ`` itself: F2Q118).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 from ._args import keyword, literal_int, positional
 
 REQUEST_ATTRIBUTES = {
-    "environ": "request.scope (the ASGI scope) holds what the WSGI environ held",
     "stream": "read the body with `await request.get_data()` or `async for chunk in request.body`",
     "input_stream": "read the body with `await request.get_data()`",
     "is_multithread": "this WSGI flag has no ASGI meaning; remove it",
@@ -77,7 +76,7 @@ class WsgiOnlyApis(Rule):
     id = "F2Q111"
     name = "wsgi-only-apis"
     summary = (
-        "report request.environ & co; ProxyFix(app.wsgi_app) -> ProxyFixMiddleware(app.asgi_app);"
+        "report request.stream & co; ProxyFix(app.wsgi_app) -> ProxyFixMiddleware(app.asgi_app);"
         " other app.wsgi_app middleware commented out and reported"
     )
 
