@@ -14,12 +14,72 @@ import libcst as cst
 from flask2quart._dependencies import requirement_name
 from flask2quart._project import ProjectContext
 from flask2quart._rules import Rule
+from flask2quart._transform import FieldlessVisitor
 from flask2quart.analysis.model import dotted_name
 
 from ._extensions import Extension
 from .extension_inventory import mark_handled
 
 dotted = dotted_name
+
+
+def attribute_path(node: cst.Attribute) -> tuple[str, tuple[str, ...]] | None:
+    """``("wtf", ("csrf", "CSRFProtect"))`` for ``wtf.csrf.CSRFProtect``; None unless the chain
+    is names all the way down."""
+    parts = [node.attr.value]
+    value = node.value
+    while isinstance(value, cst.Attribute):
+        parts.append(value.attr.value)
+        value = value.value
+    if not isinstance(value, cst.Name):
+        return None
+    return value.value, tuple(reversed(parts))
+
+
+class ModuleUses(FieldlessVisitor):
+    """How a module uses the name an ``import extension [as bound]`` binds."""
+
+    def __init__(self, bound: str) -> None:
+        self.bound = bound
+        self.attributes: set[str] = set()  # X of every ``bound.X...``
+        self.paths: set[tuple[str, ...]] = (
+            set()
+        )  # ("csrf", "CSRFProtect") of ``bound.csrf.CSRFProtect``
+        self.assigned: set[str] = set()
+        self.bare = False  # used other than as ``bound.X``
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        found = attribute_path(node)
+        if found is not None and found[0] == self.bound:
+            self.attributes.add(found[1][0])
+            self.paths.add(found[1])
+            return False
+        return True
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._target(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._target(node.target)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._target(node.target)
+
+    def _target(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Attribute):
+            found = attribute_path(target)
+            if found is not None and found[0] == self.bound:
+                self.assigned.add(found[1][0])
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.bound:
+            self.bare = True
 
 
 class ModuleSwap(Rule):
