@@ -210,3 +210,22 @@ def test_flask_wtf_is_swapped_when_every_import_converts(tmp_path: Path) -> None
     migrate(tmp_path)
     assert (tmp_path / "requirements.txt").read_text() == "quart>=0.22\nquart-wtforms>=1.0\n"
     assert (tmp_path / "forms.py").read_text().startswith("import quart_wtf as wtf\n")
+
+
+def test_flask_session_stays_beside_quart_session_when_an_import_is_left(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "from flask import Flask\nfrom flask_session import Session\n\napp = Flask(__name__)\n"
+        'app.config.update(SESSION_TYPE="redis")\nSession(app)\n'
+    )
+    # a module import is left on Flask-Session: it must still import
+    (tmp_path / "sessions.py").write_text("import flask_session\n\nBACKEND = flask_session\n")
+    (tmp_path / "requirements.txt").write_text("Flask>=2.3\nFlask-Session>=0.8\n")
+    result = CliRunner().invoke(main, ["migrate", str(tmp_path), "--enable", "F2Q407"])
+    assert result.exit_code == 4, result.stderr  # errors left for review
+    assert (tmp_path / "requirements.txt").read_text() == (
+        "quart>=0.22\nFlask-Session>=0.8\nquart-session[redis]>=3.0\n"
+    )
+    assert "from quart_session import Session" in (tmp_path / "app.py").read_text()
+    assert "sessions.py:1:1 F2Q407 error: `import flask_session` was left as it is" in (
+        result.stderr
+    )

@@ -2,7 +2,8 @@
 
 A rule names the Flask modules, the Quart module each maps to, and the names the Quart package
 has; imports of those names are moved, and an import of a name the Quart package lacks is left
-as it is and reported.
+as it is and reported. When a module keeps an import of the Flask extension, the extension stays
+in the dependency lists beside the Quart package (that module must still import).
 """
 
 from __future__ import annotations
@@ -92,11 +93,12 @@ class ModuleSwap(Rule):
         for alias in original_node.names:
             if dotted(alias.name).split(".")[0] == self._top():
                 mark_handled(self.context, self.extension.name)
+                self.keep_extension()
                 self.context.report(
                     original_node,
                     self.id,
-                    "warning",
-                    f"`import {dotted(alias.name)}` was left as it is",
+                    "error",
+                    f"`import {dotted(alias.name)}` was left as it is; {self._kept_note()}",
                     f"import the names you use from {self.modules[self._top()]}",
                 )
         return updated_node
@@ -113,12 +115,13 @@ class ModuleSwap(Rule):
         missing = [dotted(a.name) for a in names if dotted(a.name) not in self.available]
         if target is None or missing or not names:
             what = ", ".join(missing) if missing else f"`from {module} import ...`"
+            self.keep_extension()
             self.context.report(
                 original_node,
                 self.id,
                 "error",
                 f"{self.extension.counterpart} has no counterpart of {what}; this import was "
-                f"left on {self.extension.name}",
+                f"left on {self.extension.name}; {self._kept_note()}",
                 f"replace it by hand ({self.extension.docs})",
             )
             return updated_node
@@ -128,8 +131,22 @@ class ModuleSwap(Rule):
     def _top(self) -> str:
         return self.extension.modules[0]
 
+    def keep_extension(self) -> None:
+        """This file keeps an import of the Flask extension: its requirement must stay."""
+        self.context.data[f"{self.id}:kept"] = True
+
+    def _kept_note(self) -> str:
+        return (
+            f"{self.extension.name} stays in the dependency lists beside "
+            f"{self.extension.requirement} so that this module still imports"
+        )
+
     @classmethod
     def finish(cls, project: ProjectContext) -> None:
-        if any(flag for _, flag in project.data(cls.id)):
+        if not any(flag for _, flag in project.data(cls.id)):
+            return
+        if any(flag for _, flag in project.data(f"{cls.id}:kept")):
+            project.dependencies.add.append(cls.extension.requirement)
+        else:
             name = requirement_name(cls.flask_requirement)
             project.dependencies.replace[name] = cls.extension.requirement
