@@ -177,3 +177,55 @@ def test_one_requirements_file_for_the_app_and_its_tests_gets_both_additions(
     assert "quart>=0.22" in names
     assert any(name.startswith("httpx-aiohttp") for name in names)
     assert "pytest-asyncio" in names
+
+
+def test_flask_wtf_stays_beside_quart_wtforms_when_an_import_is_left(tmp_path: Path) -> None:
+    # forms.py converts; signup.py uses Recaptcha (no counterpart) through ``import flask_wtf``
+    # and is left on Flask-WTF: it must still import, so Flask-WTF is not swapped out.
+    (tmp_path / "forms.py").write_text(
+        "from flask_wtf import FlaskForm\n\n\nclass NoteForm(FlaskForm):\n    pass\n"
+    )
+    (tmp_path / "signup.py").write_text(
+        "import flask_wtf\n\n\nclass SignupForm(flask_wtf.FlaskForm):\n"
+        "    captcha = flask_wtf.RecaptchaField()\n"
+    )
+    (tmp_path / "requirements.txt").write_text("Flask>=2.3\nFlask-WTF>=1.1\n")
+    result = CliRunner().invoke(main, ["migrate", str(tmp_path)])
+    assert result.exit_code == 4, result.stderr  # errors left for review
+    report = result.stderr
+    assert (tmp_path / "requirements.txt").read_text() == (
+        "quart>=0.22\nFlask-WTF>=1.1\nquart-wtforms>=1.0\n"
+    )
+    assert "from quart_wtf import QuartForm" in (tmp_path / "forms.py").read_text()
+    assert (tmp_path / "signup.py").read_text().startswith("import flask_wtf\n")
+    assert "signup.py:1:1 F2Q403 error: `import flask_wtf` was left on Flask-WTF" in report
+    assert "Flask-WTF stays in the dependency lists" in report
+
+
+def test_flask_wtf_is_swapped_when_every_import_converts(tmp_path: Path) -> None:
+    (tmp_path / "forms.py").write_text(
+        "import flask_wtf as wtf\n\n\nclass NoteForm(wtf.FlaskForm):\n    pass\n"
+    )
+    (tmp_path / "requirements.txt").write_text("Flask>=2.3\nFlask-WTF>=1.1\n")
+    migrate(tmp_path)
+    assert (tmp_path / "requirements.txt").read_text() == "quart>=0.22\nquart-wtforms>=1.0\n"
+    assert (tmp_path / "forms.py").read_text().startswith("import quart_wtf as wtf\n")
+
+
+def test_flask_session_stays_beside_quart_session_when_an_import_is_left(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "from flask import Flask\nfrom flask_session import Session\n\napp = Flask(__name__)\n"
+        'app.config.update(SESSION_TYPE="redis")\nSession(app)\n'
+    )
+    # a module import is left on Flask-Session: it must still import
+    (tmp_path / "sessions.py").write_text("import flask_session\n\nBACKEND = flask_session\n")
+    (tmp_path / "requirements.txt").write_text("Flask>=2.3\nFlask-Session>=0.8\n")
+    result = CliRunner().invoke(main, ["migrate", str(tmp_path), "--enable", "F2Q407"])
+    assert result.exit_code == 4, result.stderr  # errors left for review
+    assert (tmp_path / "requirements.txt").read_text() == (
+        "quart>=0.22\nFlask-Session>=0.8\nquart-session[redis]>=3.0\n"
+    )
+    assert "from quart_session import Session" in (tmp_path / "app.py").read_text()
+    assert "sessions.py:1:1 F2Q407 error: `import flask_session` was left as it is" in (
+        result.stderr
+    )

@@ -73,8 +73,10 @@ def marked_names(plan: Plan, files: list[FileFacts]) -> set[str]:
     for facts in files:
         for name in facts.bindings:
             value = evaluator.evaluate(("g", f"{facts.module}.{name}"))
-            if (value[0] in ("fn", "cls") and str(value[1]) in important) or (
-                value[0] == "ext" and str(value[1]) in plan.seeds.calls
+            if (
+                (value[0] in ("fn", "cls") and str(value[1]) in important)
+                or (value[0] == "ext" and str(value[1]) in plan.seeds.calls)
+                or (value[0] in ("cls", "ext") and str(value[1]) in plan.seeds.renamed_imports)
             ):
                 names.add(name)
     return names

@@ -48,6 +48,10 @@ class Rule:
     # Third-party decorators this rule rewrites to async-aware ones (they await an async view
     # and run a sync one in a thread): the analysis no longer treats them as barriers.
     transparent_decorators: ClassVar[frozenset[str]] = frozenset()
+    # External names (as the catalogue spells them) whose imports the rule renames
+    # (``flask_wtf.FlaskForm`` -> ``QuartForm``): a module re-exporting one keeps its name for
+    # its importers, so the pre-filter analyses every file that mentions a re-exported one.
+    renamed_imports: ClassVar[frozenset[str]] = frozenset()
     # Attribute and bare names the per-file pass records sites for (what leave_ hooks look up).
     attribute_names: ClassVar[frozenset[str]] = frozenset()
     names: ClassVar[frozenset[str]] = frozenset()

@@ -63,7 +63,9 @@ def seed_table(rules: Sequence[type[Rule]]) -> SeedTable:
     managers: set[str] = set()
     groups: set[str] = set()
     transparent: set[str] = set()
+    renamed: set[str] = set()
     for rule in rules:
+        renamed.update(rule.renamed_imports)
         groups.update(rule.optional_groups)
         calls.update(rule.awaitable_calls)
         attributes.update(rule.awaitable_attributes)
@@ -77,6 +79,7 @@ def seed_table(rules: Sequence[type[Rule]]) -> SeedTable:
         optional_groups=frozenset(groups),
         transparent_decorators=frozenset(transparent),
         flask_style_client=any(rule.provides_flask_style_client for rule in rules),
+        renamed_imports=frozenset(renamed),
     )
 
 

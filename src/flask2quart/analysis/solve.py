@@ -84,6 +84,8 @@ class SeedTable:
     # decorators enabled rules turn into async-aware ones (not barriers)
     transparent_decorators: frozenset[str] = frozenset()
     flask_style_client: bool = False
+    # external names whose imports rules rename (see Rule.renamed_imports)
+    renamed_imports: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)

@@ -25,10 +25,10 @@ from typing import ClassVar
 
 import libcst as cst
 
-from flask2quart._transform import FieldlessVisitor, ImportRequest
+from flask2quart._transform import ImportRequest
 
 from ._extensions import BY_NAME, Extension
-from ._module_swap import ModuleSwap, dotted
+from ._module_swap import ModuleSwap, ModuleUses, dotted
 from .extension_inventory import mark_handled
 
 # Names quart-babel defines outside its package namespace, with Flask-Babel's semantics.
@@ -38,49 +38,6 @@ WILL_NOT_IMPORT = (
     "the converted project installs quart-babel instead of Flask-Babel, so this module will "
     "not import (ModuleNotFoundError: flask_babel)"
 )
-
-
-class _ModuleUses(FieldlessVisitor):
-    """How a module uses the name an ``import flask_babel`` binds."""
-
-    def __init__(self, bound: str) -> None:
-        self.bound = bound
-        self.attributes: set[str] = set()
-        self.assigned: set[str] = set()
-        self.bare = False  # used other than as ``bound.X``
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        if isinstance(node.value, cst.Name) and node.value.value == self.bound:
-            self.attributes.add(node.attr.value)
-            return False
-        return True
-
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._target(node.target)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._target(node.target)
-
-    def visit_Del(self, node: cst.Del) -> None:
-        self._target(node.target)
-
-    def _target(self, target: cst.BaseExpression) -> None:
-        if (
-            isinstance(target, cst.Attribute)
-            and isinstance(target.value, cst.Name)
-            and target.value.value == self.bound
-        ):
-            self.assigned.add(target.attr.value)
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        return False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if node.value == self.bound:
-            self.bare = True
 
 
 class FlaskBabelToQuartBabel(ModuleSwap):
@@ -112,7 +69,7 @@ class FlaskBabelToQuartBabel(ModuleSwap):
                 continue
             mark_handled(self.context, self.extension.name)
             bound = alias.evaluated_alias or "flask_babel"
-            uses = _ModuleUses(bound)
+            uses = ModuleUses(bound)
             self.context.model.module.visit(uses)
             missing = sorted(uses.attributes - self.available)
             if uses.assigned:

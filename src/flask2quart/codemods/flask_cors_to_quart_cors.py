@@ -33,6 +33,7 @@ from flask2quart._rules import Rule
 from flask2quart._transform import FileContext
 from flask2quart.analysis.model import dotted_name
 
+from ._exports import keeps_name, renamed_alias
 from ._extensions import BY_NAME
 from .extension_inventory import mark_handled
 
@@ -56,6 +57,7 @@ class FlaskCorsToQuartCors(Rule):
     summary = "Flask-CORS -> quart-cors: cors(app, allow_origin=...), @route_cors(...)"
 
     names: ClassVar[frozenset[str]] = frozenset(RENAMED)
+    renamed_imports: ClassVar[frozenset[str]] = frozenset(CALLABLES)
     transparent_decorators: ClassVar[frozenset[str]] = frozenset({"flask_cors.cross_origin"})
 
     def __init__(self, context: FileContext) -> None:
@@ -107,7 +109,7 @@ class FlaskCorsToQuartCors(Rule):
             return updated_node
         self.context.data[DATA_KEY] = True
         names = [
-            a.with_changes(name=cst.Name(RENAMED[dotted_name(a.name)])) for a in updated_node.names
+            renamed_alias(self.context, a, RENAMED[dotted_name(a.name)]) for a in updated_node.names
         ]
         return updated_node.with_changes(module=cst.Name("quart_cors"), names=names)
 
@@ -122,7 +124,11 @@ class FlaskCorsToQuartCors(Rule):
         )
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
-        if not self._convertible or original_node.value not in RENAMED:
+        if (
+            not self._convertible
+            or original_node.value not in RENAMED
+            or keeps_name(self.context, original_node.value)
+        ):
             return updated_node
         site = self.context.model.names.get(original_node)
         if site is None:

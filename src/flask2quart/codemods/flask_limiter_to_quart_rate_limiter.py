@@ -40,6 +40,7 @@ from flask2quart._transform import FieldlessVisitor, FileContext
 from flask2quart.analysis.model import dotted_name
 
 from ._config_keys import ConfigKeyHooks, setting_of, string_value, with_setting
+from ._exports import keeps_name, renamed_alias
 from ._extensions import BY_NAME
 from ._rate_limits import Limit, parse_limits
 from .extension_inventory import mark_handled
@@ -80,6 +81,7 @@ class FlaskLimiterToQuartRateLimiter(ConfigKeyHooks, Rule):
     triggers = frozenset({"RATELIMIT_"})
 
     names: ClassVar[frozenset[str]] = frozenset({"Limiter", "get_remote_address"})
+    renamed_imports: ClassVar[frozenset[str]] = frozenset({LIMITER})
     attribute_names: ClassVar[frozenset[str]] = frozenset(
         "limit shared_limit exempt request_filter reset storage limiter current_limit "
         "current_limits identify_request check enabled".split()
@@ -343,7 +345,11 @@ class FlaskLimiterToQuartRateLimiter(ConfigKeyHooks, Rule):
         )
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
-        if not self._convertible or original_node.value != "Limiter":
+        if (
+            not self._convertible
+            or original_node.value != "Limiter"
+            or keeps_name(self.context, "Limiter")
+        ):
             return updated_node
         site = self.context.model.names.get(original_node)
         if site is None:
@@ -391,7 +397,8 @@ class FlaskLimiterToQuartRateLimiter(ConfigKeyHooks, Rule):
             ):
                 first = len(body) if first is None else first
                 kept = [
-                    _moved_import(s) if _is_flask_limiter_import(s) else s for s in statement.body
+                    _moved_import(self.context, s) if _is_flask_limiter_import(s) else s
+                    for s in statement.body
                 ]
                 small = [s for s in kept if s is not None]
                 if small:
@@ -472,12 +479,14 @@ def _is_import_line(statement: cst.BaseStatement) -> bool:
     )
 
 
-def _moved_import(node: cst.BaseSmallStatement) -> cst.BaseSmallStatement | None:
+def _moved_import(
+    context: FileContext, node: cst.BaseSmallStatement
+) -> cst.BaseSmallStatement | None:
     """A checked ``from flask_limiter... import`` on quart_rate_limiter (None: nothing left)."""
     assert isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar)
     known = IMPORTS[dotted_name(node.module)]
     names = [
-        alias.with_changes(name=cst.Name(target), comma=cst.MaybeSentinel.DEFAULT)
+        renamed_alias(context, alias, target).with_changes(comma=cst.MaybeSentinel.DEFAULT)
         for alias in node.names
         if (target := known[dotted_name(alias.name)]) is not None
     ]

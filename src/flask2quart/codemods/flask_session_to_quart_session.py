@@ -101,6 +101,7 @@ class FlaskSessionToQuartSession(ConfigKeyHooks, ModuleSwap):
             return updated_node
         if self._kept_for is not None:
             mark_handled(self.context, self.extension.name)
+            self.keep_extension()
             self.context.report(
                 original_node,
                 self.id,

@@ -16,6 +16,7 @@ import libcst as cst
 from flask2quart._rules import Rule
 from flask2quart.analysis.model import Binding, dotted_name
 
+from ._exports import keeps_name, renamed_alias
 from ._quart_names import QUART_NAMES
 
 # Names that change, by the Flask module they are imported from.
@@ -49,6 +50,10 @@ class RenameFlaskImports(Rule):
 
     names: ClassVar[frozenset[str]] = frozenset({"flask", *RENAMED})
     attribute_names: ClassVar[frozenset[str]] = frozenset(RENAMED)
+    renamed_imports: ClassVar[frozenset[str]] = frozenset(
+        {"flask.Flask", "flask.testing.FlaskClient", "flask.testing.FlaskCliRunner"}
+        | {"flask.cli.FlaskGroup"}
+    )
 
     # ------------------------------------------------------------------ import statements
 
@@ -108,15 +113,13 @@ class RenameFlaskImports(Rule):
                 "replace it by hand (see the Quart API docs)",
             )
             return updated_node
-        names = [self._rename_alias(alias) for alias in updated_node.names]
+        names = [
+            renamed_alias(self.context, alias, RENAMED[dotted_name(alias.name)])
+            if dotted_name(alias.name) in RENAMED
+            else alias
+            for alias in updated_node.names
+        ]
         return updated_node.with_changes(module=cst.parse_expression(target), names=names)
-
-    @staticmethod
-    def _rename_alias(alias: cst.ImportAlias) -> cst.ImportAlias:
-        name = dotted_name(alias.name)
-        if name in RENAMED:
-            return alias.with_changes(name=cst.Name(RENAMED[name]))
-        return alias
 
     # ------------------------------------------------------------------ uses
 
@@ -142,6 +145,7 @@ class RenameFlaskImports(Rule):
             and name in RENAMED
             and quart_module(module) is not None
             and not module.startswith("flask.ext.")
+            and not keeps_name(self.context, name)
         ):
             return updated_node.with_changes(value=RENAMED[name])
         return updated_node
