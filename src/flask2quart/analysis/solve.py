@@ -80,6 +80,20 @@ class SeedTable:
     # decorators enabled rules turn into async-aware ones (not barriers)
     transparent_decorators: frozenset[str] = frozenset()
     flask_style_client: bool = False
+    # methods whose result is taken for an async context manager when the analysis cannot
+    # type what they are called on (``app.app_context()`` on a parameter ``app``)
+    async_context_methods: frozenset[str] = frozenset()
+
+
+def guessed_context_method(ev: Evaluator, ref: Ref, methods: frozenset[str]) -> str | None:
+    """``x.app_context()`` where nothing says what ``x`` is: the method's name, else None.
+
+    An ``x`` typed as anything (an app's own class, a package's object) is not guessed."""
+    if not (ref[0] == "c" and ref[1][0] == "a" and ref[1][2] in methods):
+        return None
+    if ev.evaluate(ref)[0] != "?" or ev.evaluate(ref[1][1])[0] != "?":
+        return None
+    return str(ref[1][2])
 
 
 @dataclass(slots=True)
@@ -514,6 +528,10 @@ class _Solver:
                 manager = self.ev.evaluate(item)
                 if manager[0] == "obj" and manager[1] in self.seeds.async_context_managers:
                     self._seed(fqn, "mandatory", f"with {manager[1]}", with_fact.context)
+                    continue
+                method = guessed_context_method(self.ev, item, self.seeds.async_context_methods)
+                if method is not None:
+                    self._seed(fqn, "mandatory", f"with ….{method}()", with_fact.context)
 
     def _constructor_seed(self, class_fqn: str) -> str | None:
         """An external base class whose construction must be awaited (``FlaskForm()`` becomes
