@@ -121,6 +121,9 @@ class Plan:
     wrappers: dict[str, Wrapper] = field(default_factory=dict)
     blocked: dict[str, Reason] = field(default_factory=dict)
     intrinsic: dict[str, Reason] = field(default_factory=dict)
+    # methods of a class with a package's base class, where a `with` on an untyped receiver was
+    # not taken for a reason to become async (the package may call the method synchronously)
+    library_methods: dict[str, str] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
     # handler function -> the method that registers it (``route``, ``before_serving`` ...)
     registrations: dict[str, str] = field(default_factory=dict)
@@ -530,8 +533,22 @@ class _Solver:
                     self._seed(fqn, "mandatory", f"with {manager[1]}", with_fact.context)
                     continue
                 method = guessed_context_method(self.ev, item, self.seeds.async_context_methods)
-                if method is not None:
+                if method is None:
+                    continue
+                library = self._library_base(function)
+                if library is None:
                     self._seed(fqn, "mandatory", f"with ….{method}()", with_fact.context)
+                else:
+                    self.plan.library_methods.setdefault(fqn, library)
+
+    def _library_base(self, function: FunctionFacts) -> str | None:
+        """The nearest base class from a package, for a method (a hook it may call)."""
+        if function.class_fqn is None:
+            return None
+        for klass in self.ev.mro(function.class_fqn)[1:]:
+            if klass not in self.index.classes and not klass.startswith("builtins."):
+                return klass
+        return None
 
     def _constructor_seed(self, class_fqn: str) -> str | None:
         """An external base class whose construction must be awaited (``FlaskForm()`` becomes

@@ -74,14 +74,12 @@ class AsyncAppContexts(Rule):
         at_import = not awaitable and site.context == "module" and all(managers)
         if at_import and not _binds_names(original_node.body):
             return self._run_at_import(original_node, updated_node)
+        where = self._why_sync(original_node, owner)
         if not awaitable and site.context == "body" and owner is not None and all(managers):
-            in_own_loop = self._run_in_own_loop(original_node, updated_node, owner)
+            in_own_loop = self._run_in_own_loop(original_node, updated_node, owner, where)
             if in_own_loop is not None:
                 return in_own_loop
         if not awaitable:
-            where = why_not_awaitable(
-                context, Site(original_node.items[0].item, owner, site.scope, site.context, False)
-            )
             context.report(
                 original_node,
                 self.id,
@@ -161,8 +159,24 @@ class AsyncAppContexts(Rule):
         )
         return cst.FlattenSentinel([function, run])
 
+    def _why_sync(self, node: cst.With, owner: FunctionInfo | None) -> str:
+        site = self.context.model.withs[node]
+        library = self.context.plan.library_methods.get(owner.fqn) if owner else None
+        if (
+            owner is not None
+            and library is not None
+            and owner.fqn not in self.context.plan.intrinsic
+        ):
+            return (
+                f"in {owner.name}(), a method of a subclass of {library}, which may call it "
+                "synchronously, so it stays sync"
+            )
+        return why_not_awaitable(
+            self.context, Site(node.items[0].item, owner, site.scope, site.context, False)
+        )
+
     def _run_in_own_loop(
-        self, original: cst.With, updated: cst.With, owner: FunctionInfo
+        self, original: cst.With, updated: cst.With, owner: FunctionInfo, where: str
     ) -> cst.FlattenSentinel[cst.BaseStatement] | None:
         """``with app.app_context():`` in a function that stays sync (a thread's target, a
         hook Flask calls): the block becomes an ``async def`` run to its end by ``run_now``,
@@ -172,9 +186,9 @@ class AsyncAppContexts(Rule):
         original.body.visit(escapes)
         if escapes.found or (escapes.returns and not last):
             return None
-        bound = _bound_names(original)
-        if bound & _names_outside(owner.node, original):
-            return None  # a name the block binds is read or declared elsewhere in the function
+        shared = _bound_names(original) & _names_outside(owner.node, original)
+        if shared and not shared <= _outer_bindings(owner.node, original):
+            return None  # a name the block binds is read elsewhere, and bound nowhere else
         if any(self._unconverted_inside(original)):
             return None  # a call in the block must be awaited, and nothing awaited it
         taken = set(self.context.model.module_scope.bindings) | _names_outside(owner.node, None)
@@ -183,16 +197,6 @@ class AsyncAppContexts(Rule):
         while name in taken:
             name = f"_in_app_context_{suffix}"
             suffix += 1
-        where = why_not_awaitable(
-            self.context,
-            Site(
-                original.items[0].item,
-                owner,
-                self.context.model.withs[original].scope,
-                "body",
-                False,
-            ),
-        )
         self.context.report(
             original,
             self.id,
@@ -215,7 +219,7 @@ class AsyncAppContexts(Rule):
         function = cst.FunctionDef(
             name=cst.Name(name),
             params=cst.Parameters(),
-            body=cst.IndentedBlock(body=[entered]),
+            body=cst.IndentedBlock(body=[*_nonlocal(sorted(shared)), entered]),
             asynchronous=cst.Asynchronous(),
             leading_lines=updated.leading_lines,
         )
@@ -353,10 +357,16 @@ def _escapes(node: cst.CSTNode, out_of_loops: bool) -> bool:
 class _Bindings(cst.CSTVisitor):
     """The names a block binds in the function that holds it."""
 
-    def __init__(self) -> None:
+    def __init__(self, skip: cst.CSTNode | None = None) -> None:
         self.names: set[str] = set()
+        self.skip = skip
+        self.declared = False  # a ``global`` or ``nonlocal`` statement
 
     def on_visit(self, node: cst.CSTNode) -> bool:
+        if node is self.skip:
+            return False
+        if isinstance(node, cst.Global | cst.Nonlocal):
+            self.declared = True
         if isinstance(node, cst.FunctionDef | cst.ClassDef):
             self.names.add(node.name.value)
             return False
@@ -400,6 +410,26 @@ def _bound_names(node: cst.With) -> set[str]:
     visitor = _Bindings()
     node.visit(visitor)
     return visitor.names
+
+
+def _outer_bindings(function: cst.FunctionDef, skip: cst.With) -> set[str]:
+    """The names ``function`` binds outside ``skip`` (its parameters included); none when it
+    declares a name ``global`` or ``nonlocal`` (a nested ``nonlocal`` would then not compile)."""
+    visitor = _Bindings(skip)
+    function.body.visit(visitor)
+    if visitor.declared:
+        return set()
+    params = function.params
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+    return visitor.names | {param.name.value for param in every}
+
+
+def _nonlocal(names: list[str]) -> list[cst.SimpleStatementLine]:
+    if not names:
+        return []
+    declared = cst.Nonlocal(names=[cst.NameItem(cst.Name(n)) for n in names])
+    return [cst.SimpleStatementLine(body=[declared])]
 
 
 class _NamesOutside(cst.CSTVisitor):
