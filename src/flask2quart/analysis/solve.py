@@ -545,9 +545,16 @@ class _Solver:
         """The nearest base class from a package, for a method (a hook it may call)."""
         if function.class_fqn is None:
             return None
-        for klass in self.ev.mro(function.class_fqn)[1:]:
-            if klass not in self.index.classes and not klass.startswith("builtins."):
-                return klass
+        for klass in self.ev.mro(function.class_fqn):
+            summary = self.index.classes.get(klass)
+            if summary is None:
+                if not klass.startswith("builtins."):
+                    return klass  # a base the catalogue knows (``flask.Blueprint``)
+                continue
+            for base in summary.bases:
+                base_type = self.ev.evaluate(base)
+                if base_type[0] == "ext" and not str(base_type[1]).startswith("builtins."):
+                    return str(base_type[1])  # a package's class the catalogue does not know
         return None
 
     def _constructor_seed(self, class_fqn: str) -> str | None:
