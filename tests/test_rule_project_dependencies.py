@@ -176,7 +176,7 @@ def test_one_requirements_file_for_the_app_and_its_tests_gets_both_additions(
     names = (tmp_path / "requirements.txt").read_text().split()
     assert "quart>=0.22" in names
     assert any(name.startswith("httpx-aiohttp") for name in names)
-    assert "pytest-asyncio" in names
+    assert "pytest-asyncio>=1.1" in names
 
 
 def test_flask_wtf_stays_beside_quart_wtforms_when_an_import_is_left(tmp_path: Path) -> None:

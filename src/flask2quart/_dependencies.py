@@ -43,6 +43,11 @@ STACK_NEEDS: dict[str, dict[str, str]] = {
     },
     "quart-wtforms": {"wtforms": ">=3.0"},
     "quart-babel": {"babel": ">=2.11"},
+    # Converted suites enter Quart's contexts in async fixtures: only pytest-asyncio 1.1 and
+    # later carry an async fixture's contextvars into the test and its own teardown on every
+    # Python (0.25 on 3.11+; before, the teardown runs in a fresh context and `pop()` fails);
+    # 1.1 requires pytest 8.2. A pin the floor rules out is widened.
+    "pytest-asyncio": {"pytest": ">=8.2", "pytest-asyncio": ">=1.1"},
 }
 
 
@@ -69,7 +74,7 @@ class DependencyChanges:
     def needs(self) -> dict[str, str]:
         """Canonical name -> the specifier the Quart stack needs of it."""
         needs: dict[str, str] = {}
-        for requirement in self.replace.values():
+        for requirement in [*self.replace.values(), *self.add, *self.add_test]:
             needs.update(STACK_NEEDS.get(requirement_name(requirement), {}))
         return needs
 

@@ -43,6 +43,8 @@ class Rule:
     awaitable_calls: ClassVar[Mapping[str, SeedKind]] = {}
     awaitable_attributes: ClassVar[Mapping[str, SeedKind]] = {}
     async_context_managers: ClassVar[frozenset[str]] = frozenset()
+    # Methods taken to return one of those when what they are called on cannot be typed.
+    async_context_methods: ClassVar[frozenset[str]] = frozenset()
     # Classes whose optional seeds convert together or not at all (see SeedTable).
     optional_groups: ClassVar[frozenset[str]] = frozenset()
     # Third-party decorators this rule rewrites to async-aware ones (they await an async view

@@ -61,6 +61,7 @@ def seed_table(rules: Sequence[type[Rule]]) -> SeedTable:
     calls: dict[str, str] = {}
     attributes: dict[str, str] = {}
     managers: set[str] = set()
+    methods: set[str] = set()
     groups: set[str] = set()
     transparent: set[str] = set()
     renamed: set[str] = set()
@@ -70,11 +71,13 @@ def seed_table(rules: Sequence[type[Rule]]) -> SeedTable:
         calls.update(rule.awaitable_calls)
         attributes.update(rule.awaitable_attributes)
         managers.update(rule.async_context_managers)
+        methods.update(rule.async_context_methods)
         transparent.update(rule.transparent_decorators)
     return SeedTable(
         calls=calls,  # type: ignore[arg-type]
         attributes=attributes,  # type: ignore[arg-type]
         async_context_managers=frozenset(managers),
+        async_context_methods=frozenset(methods),
         convert_tests=any(rule.converts_tests for rule in rules),
         optional_groups=frozenset(groups),
         transparent_decorators=frozenset(transparent),

@@ -86,6 +86,20 @@ class SeedTable:
     flask_style_client: bool = False
     # external names whose imports rules rename (see Rule.renamed_imports)
     renamed_imports: frozenset[str] = frozenset()
+    # methods whose result is taken for an async context manager when the analysis cannot
+    # type what they are called on (``app.app_context()`` on a parameter ``app``)
+    async_context_methods: frozenset[str] = frozenset()
+
+
+def guessed_context_method(ev: Evaluator, ref: Ref, methods: frozenset[str]) -> str | None:
+    """``x.app_context()`` where nothing says what ``x`` is: the method's name, else None.
+
+    An ``x`` typed as anything (an app's own class, a package's object) is not guessed."""
+    if not (ref[0] == "c" and ref[1][0] == "a" and ref[1][2] in methods):
+        return None
+    if ev.evaluate(ref)[0] != "?" or ev.evaluate(ref[1][1])[0] != "?":
+        return None
+    return str(ref[1][2])
 
 
 @dataclass(slots=True)
@@ -113,6 +127,9 @@ class Plan:
     wrappers: dict[str, Wrapper] = field(default_factory=dict)
     blocked: dict[str, Reason] = field(default_factory=dict)
     intrinsic: dict[str, Reason] = field(default_factory=dict)
+    # methods of a class with a package's base class, where a `with` on an untyped receiver was
+    # not taken for a reason to become async (the package may call the method synchronously)
+    library_methods: dict[str, str] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
     # handler function -> the method that registers it (``route``, ``before_serving`` ...)
     registrations: dict[str, str] = field(default_factory=dict)
@@ -546,6 +563,31 @@ class _Solver:
                 manager = self.ev.evaluate(item)
                 if manager[0] == "obj" and manager[1] in self.seeds.async_context_managers:
                     self._seed(fqn, "mandatory", f"with {manager[1]}", with_fact.context)
+                    continue
+                method = guessed_context_method(self.ev, item, self.seeds.async_context_methods)
+                if method is None:
+                    continue
+                library = self._library_base(function)
+                if library is None:
+                    self._seed(fqn, "mandatory", f"with ….{method}()", with_fact.context)
+                else:
+                    self.plan.library_methods.setdefault(fqn, library)
+
+    def _library_base(self, function: FunctionFacts) -> str | None:
+        """The nearest base class from a package, for a method (a hook it may call)."""
+        if function.class_fqn is None:
+            return None
+        for klass in self.ev.mro(function.class_fqn):
+            summary = self.index.classes.get(klass)
+            if summary is None:
+                if not klass.startswith("builtins."):
+                    return klass  # a base the catalogue knows (``flask.Blueprint``)
+                continue
+            for base in summary.bases:
+                base_type = self.ev.evaluate(base)
+                if base_type[0] == "ext" and not str(base_type[1]).startswith("builtins."):
+                    return str(base_type[1])  # a package's class the catalogue does not know
+        return None
 
     def _constructor_seed(self, class_fqn: str) -> str | None:
         """An external base class whose construction must be awaited (``FlaskForm()`` becomes

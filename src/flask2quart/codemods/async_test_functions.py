@@ -8,7 +8,9 @@ fixture declared with ``@pytest.fixture`` errors (spec §1.5). So each test that
 works whatever mode the project runs in. Methods of ``unittest.TestCase`` classes are left to
 F2Q308. Then, once for the project, ``asyncio_default_fixture_loop_scope = "function"`` is written
 into its existing pytest configuration (pytest-asyncio warns when it is unset, and a project with
-``filterwarnings = error`` fails to start) and ``pytest-asyncio`` into its test dependencies.
+``filterwarnings = error`` fails to start) and ``pytest-asyncio>=1.1`` into its test
+dependencies: older releases do not carry an async fixture's contextvars (Quart's contexts) into
+the test and the fixture's teardown.
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ from ._tests import (
 FIXTURE = "pytest.fixture"
 ASYNCIO_MARK = "pytest.mark.asyncio"
 LOOP_SCOPE_OPTION = "asyncio_default_fixture_loop_scope"
+# the first release that carries an async fixture's contextvars (Quart's app and request
+# contexts) into the test and the fixture's teardown on every Python (its changelog: 0.25.0,
+# #1008, Python 3.11+; 1.1.0, #127, older Pythons)
+PYTEST_ASYNCIO = "pytest-asyncio>=1.1"
 
 
 class AsyncTestFunctions(Rule):
@@ -58,11 +64,11 @@ class AsyncTestFunctions(Rule):
         kind = kind_of(context, info)
         if kind == "test" and not in_unittest_case(context, info):
             context.data[ASYNC_TESTS] = True
-            require(context, "pytest-asyncio")
+            require(context, PYTEST_ASYNCIO)
             return self._mark(info, updated_node)
         if kind == "fixture":
             context.data[ASYNC_TESTS] = True
-            require(context, "pytest-asyncio")
+            require(context, PYTEST_ASYNCIO)
             return self._async_fixture(info, original_node, updated_node)
         return updated_node
 
