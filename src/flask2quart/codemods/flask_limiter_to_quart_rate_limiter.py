@@ -388,8 +388,9 @@ class FlaskLimiterToQuartRateLimiter(ConfigKeyHooks, Rule):
             self.id,
             "error",
             f"Flask-Limiter was left in this file: {problem}",
-            "Flask-Limiter reads Flask's request context, so on Quart every request answers "
-            f"500 until the limiter is ported: port it to quart-rate-limiter by hand "
+            "Flask-Limiter reads Flask's request context, so on Quart the routes it limits fail "
+            "(every route while it is enabled) until the limiter is ported: port it to "
+            f"quart-rate-limiter by hand "
             f"({EXTENSION.docs}), or change it so migrate can, and run migrate again",
         )
 
