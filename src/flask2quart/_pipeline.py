@@ -79,16 +79,25 @@ def _syntax_error(source: bytes, display: str, error: cst.ParserSyntaxError) -> 
     return f"does not parse: {message} (line {error.editor_line})", error.editor_line
 
 
-def analyse(source: SourceFile, attributes: frozenset[str], names: frozenset[str]) -> Parsed:
+def analyse(
+    source: SourceFile,
+    attributes: frozenset[str],
+    names: frozenset[str],
+    fact_rules: Sequence[type[Rule]] = (),
+) -> Parsed:
     try:
         original = source.path.read_bytes()
     except OSError as error:
         return Parsed(source, b"", error=f"cannot read: {error.strerror or error}")
-    return analyse_bytes(source, original, attributes, names)
+    return analyse_bytes(source, original, attributes, names, fact_rules)
 
 
 def analyse_bytes(
-    source: SourceFile, original: bytes, attributes: frozenset[str], names: frozenset[str]
+    source: SourceFile,
+    original: bytes,
+    attributes: frozenset[str],
+    names: frozenset[str],
+    fact_rules: Sequence[type[Rule]] = (),
 ) -> Parsed:
     """Parse once and extract the facts; the parsed tree stays for the transform."""
     parsed = Parsed(source, original)
@@ -102,6 +111,10 @@ def analyse_bytes(
         return parsed
     parsed.model = build_model(parsed.module, source.module, source.is_package, attributes, names)
     parsed.facts = extract_facts(parsed.model)
+    for rule in fact_rules:
+        data = rule.file_facts(parsed.model)
+        if data is not None:
+            parsed.facts.rule_facts[rule.id] = data
     return parsed
 
 

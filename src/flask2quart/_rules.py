@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from flask2quart.analysis.solve import SeedKind as SeedKind  # the rules' name for it
 
 if TYPE_CHECKING:
     from flask2quart._project import ProjectContext
     from flask2quart._transform import FileContext
+    from flask2quart.analysis.model import FileModel
 
 Severity = Literal["error", "warning", "info"]
 
@@ -71,6 +72,15 @@ class Rule:
 
     def __init__(self, context: FileContext) -> None:
         self.context = context
+
+    @classmethod
+    def file_facts(cls, model: FileModel) -> Any:
+        """What this rule must know about every file of the project before it transforms any
+        one of them: plain data (JSON-able, references as :mod:`refs <flask2quart.analysis.refs>`
+        tuples), or None for nothing. The analysis records it per file, cached with the other
+        facts; the transform of every file reads all of it as ``plan.rule_facts[rule.id]``
+        (module -> data), so a decision that spans files is the same in each of them."""
+        return None
 
     @classmethod
     def info(cls) -> RuleInfo:

@@ -98,6 +98,12 @@ def interesting_names(rules: Sequence[type[Rule]]) -> frozenset[str]:
     return frozenset(name for rule in rules for name in rule.names)
 
 
+def fact_rules(rules: Sequence[type[Rule]]) -> tuple[type[Rule], ...]:
+    """The rules that record project-wide facts of their own (``Rule.file_facts``)."""
+    default = getattr(Rule.file_facts, "__func__", None)
+    return tuple(r for r in rules if getattr(r.file_facts, "__func__", None) is not default)
+
+
 def new_file_mode() -> int:
     """The mode ``open()`` gives a new file: 0o666 less the umask (``mkstemp`` gives 0o600,
     which a Docker ``COPY`` or another deploy user cannot read)."""
@@ -203,7 +209,11 @@ class _Analysis:
         self.cache = cache
         self.attributes = interesting_attributes(options.rules)
         self.names = interesting_names(options.rules)
-        self.recorded = ",".join(sorted(self.attributes)) + "|" + ",".join(sorted(self.names))
+        self.fact_rules = fact_rules(options.rules)
+        self.recorded = "|".join(
+            ",".join(sorted(part))
+            for part in (self.attributes, self.names, (r.id for r in self.fact_rules))
+        )
         self.facts: dict[int, FileFacts] = {}
         self.errors: dict[int, tuple[str, int]] = {}
         self.keys: dict[int, str] = {}
@@ -238,7 +248,9 @@ class _Analysis:
             return
         for index in to_parse:
             item = self.inputs[index]
-            parsed = analyse_bytes(item.source, item.content or b"", self.attributes, self.names)
+            parsed = analyse_bytes(
+                item.source, item.content or b"", self.attributes, self.names, self.fact_rules
+            )
             self.local[index] = parsed
             self._store(index, parsed.facts, parsed.error, parsed.error_line)
             progress.add("analysing", 1)
@@ -308,7 +320,9 @@ def run(
     pool: WorkerPool | None = None
     try:
         if options.jobs > 1 and len(selected) >= POOL_THRESHOLD:
-            pool = WorkerPool(options.jobs, analysis.attributes, analysis.names)
+            pool = WorkerPool(
+                options.jobs, analysis.attributes, analysis.names, analysis.fact_rules
+            )
         plan = _solve_to_fixed_point(analysis, usable, selected, options, pool, tracker)
         report = _transform_all(inputs, analysis, selected, plan, options, cache, pool, tracker)
     finally:
@@ -456,7 +470,11 @@ def _transform_selected(
         if parsed is None:
             item = inputs[index]
             parsed = analyse_bytes(
-                item.source, item.content or b"", analysis.attributes, analysis.names
+                item.source,
+                item.content or b"",
+                analysis.attributes,
+                analysis.names,
+                analysis.fact_rules,
             )
         results[index] = transform(parsed, plan, evaluator, options)
         progress.add("converting", 1)
@@ -609,6 +627,10 @@ def convert_module(
     parsed = Parsed(source, module.bytes, module=module)
     parsed.model = build_model(module, module_name, is_package, attributes, names)
     parsed.facts = extract_facts(parsed.model)
+    for rule in fact_rules(rules):
+        data = rule.file_facts(parsed.model)
+        if data is not None:
+            parsed.facts.rule_facts[rule.id] = data
     plan = solve([parsed.facts], seed_table(rules))
     result = transform(parsed, plan, Evaluator(plan.index), Options(mode="check", rules=rules))
     if result.converted is None:

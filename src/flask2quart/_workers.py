@@ -20,6 +20,7 @@ from typing import Any
 from flask2quart._discovery import SourceFile
 from flask2quart._pipeline import Parsed, analyse_bytes, transform
 from flask2quart._report import FileResult
+from flask2quart._rules import Rule
 from flask2quart.analysis.types import Evaluator
 
 BATCH = 16
@@ -37,7 +38,12 @@ class AnalysisOutcome:
     error_line: int = 1
 
 
-def _serve(connection: Connection, attributes: frozenset[str], names: frozenset[str]) -> None:
+def _serve(
+    connection: Connection,
+    attributes: frozenset[str],
+    names: frozenset[str],
+    fact_rules: tuple[type[Rule], ...],
+) -> None:
     parsed: dict[int, Parsed] = {}
     evaluator: Evaluator | None = None
     try:
@@ -48,7 +54,9 @@ def _serve(connection: Connection, attributes: frozenset[str], names: frozenset[
             if message[0] == "analyse":
                 replies = []
                 for index, source, content in message[1]:
-                    done = parsed[index] = analyse_bytes(source, content, attributes, names)
+                    done = parsed[index] = analyse_bytes(
+                        source, content, attributes, names, fact_rules
+                    )
                     replies.append(
                         (index, AnalysisOutcome(done.facts, done.error, done.error_line))
                     )
@@ -62,7 +70,7 @@ def _serve(connection: Connection, attributes: frozenset[str], names: frozenset[
                 results = []
                 for index, source, content in message[1]:
                     kept = parsed.pop(index) if index in parsed else None
-                    done = kept or analyse_bytes(source, content, attributes, names)
+                    done = kept or analyse_bytes(source, content, attributes, names, fact_rules)
                     results.append((index, transform(done, plan, evaluator, options)))
                 connection.send(results)
     except (KeyboardInterrupt, EOFError):
@@ -78,14 +86,20 @@ class _Worker:
 
 
 class WorkerPool:
-    def __init__(self, jobs: int, attributes: frozenset[str], names: frozenset[str]) -> None:
+    def __init__(
+        self,
+        jobs: int,
+        attributes: frozenset[str],
+        names: frozenset[str],
+        fact_rules: tuple[type[Rule], ...] = (),
+    ) -> None:
         context = multiprocessing.get_context("spawn")
         self.workers: list[_Worker] = []
         try:
             for _ in range(jobs):
                 parent, child = context.Pipe()
                 process = context.Process(
-                    target=_serve, args=(child, attributes, names), daemon=True
+                    target=_serve, args=(child, attributes, names, fact_rules), daemon=True
                 )
                 process.start()
                 child.close()

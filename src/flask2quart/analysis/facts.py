@@ -94,6 +94,8 @@ class FileFacts:
     classes: list[ClassFacts]
     module_calls: list[CallFact] = field(default_factory=list)
     module_value_uses: list[ValueUseFact] = field(default_factory=list)
+    # rule id -> what that rule's ``file_facts`` recorded about this file (see Rule.file_facts)
+    rule_facts: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -119,6 +121,7 @@ class FileFacts:
             module_value_uses=[
                 ValueUseFact(**_refs(v, "value", "consumer")) for v in data["module_value_uses"]
             ],
+            rule_facts={k: from_json(v) for k, v in data.get("rule_facts", {}).items()},
         )
 
 

@@ -154,6 +154,8 @@ class FileModel:
         self.classes: list[ClassInfo] = []
         self.calls: dict[cst.Call, Site] = {}
         self.attributes: dict[cst.Attribute, Site] = {}
+        # attributes of the interesting names assigned to (``limiter.enabled = True``)
+        self.attribute_stores: dict[cst.Attribute, Site] = {}
         self.names: dict[cst.Name, Site] = {}
         self.withs: dict[cst.With, WithSite] = {}
         self.value_uses: list[ValueUse] = []
@@ -742,6 +744,8 @@ class ModelBuilder(cst.CSTVisitor):
             site = self._site(node)
             site.called = id(node) in self.call_funcs
             self.model.attributes[node] = site
+        elif node.attr.value in self.interesting_attributes:
+            self.model.attribute_stores[node] = self._site(node)
 
     def visit_Dict(self, node: cst.Dict) -> None:
         for element in node.elements:

@@ -18,7 +18,7 @@ import dataclasses
 import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from flask2quart.analysis import catalogue
 from flask2quart.analysis.catalogue import UNKNOWN_TYPE
@@ -150,6 +150,8 @@ class Plan:
     # a request inside ``with client:``, "history"), when the tests create their clients with
     # ``app.test_client()``: F2Q313 then gives them a client that has them.
     test_client_features: frozenset[str] = frozenset()
+    # rule id -> module -> what the rule's ``file_facts`` recorded there (Rule.file_facts)
+    rule_facts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def is_async(self, fqn: str) -> bool:
         return fqn in self.async_functions or fqn in self.already_async
@@ -211,6 +213,9 @@ class _Solver:
         self.index = ProgramIndex.build(self.files, other_modules, aliases)
         self.ev = Evaluator(self.index)
         self.plan = Plan(self.index, seeds)
+        for facts in files:
+            for rule, data in facts.rule_facts.items():
+                self.plan.rule_facts.setdefault(rule, {})[facts.module] = data
         self.fixtures = {fqn for fqns in self.index.fixtures.values() for fqn in fqns}
         self.functions: dict[str, FunctionFacts] = {}
         self.in_test_module: dict[str, bool] = {}

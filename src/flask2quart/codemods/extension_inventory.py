@@ -31,6 +31,7 @@ from ._extensions import (
 
 IMPORTS_KEY = "extension_imports"  # [(module, line)] per file
 HANDLED_KEY = "extensions_handled"  # extension names a conversion rule ran on, per file
+LEFT_KEY = "extensions_left"  # extension names a conversion rule ran on and left in place
 
 _VERDICT_ORDER = {"blocker": 0, "converted": 1, "unchanged": 2}
 
@@ -40,6 +41,14 @@ def mark_handled(context: FileContext, extension: str) -> None:
     handled: list[str] = context.data.setdefault(HANDLED_KEY, [])
     if extension not in handled:
         handled.append(extension)
+
+
+def mark_left(context: FileContext, extension: str) -> None:
+    """Called by a conversion rule that ran but kept its extension (its findings say why)."""
+    mark_handled(context, extension)
+    left: list[str] = context.data.setdefault(LEFT_KEY, [])
+    if extension not in left:
+        left.append(extension)
 
 
 class ExtensionInventory(Rule):
@@ -111,13 +120,14 @@ class ExtensionInventory(Rule):
                 if where not in sites.setdefault(module, []):
                     sites[module].append(where)
         handled = {name for _, names in project.data(HANDLED_KEY) for name in names}
-        entries = [_entry(module, where, handled) for module, where in sites.items()]
+        left = {name for _, names in project.data(LEFT_KEY) for name in names}
+        entries = [_entry(module, where, handled, left) for module, where in sites.items()]
         project.report.inventory = sorted(
             entries, key=lambda e: (_VERDICT_ORDER[e["verdict"]], e["name"].lower())
         )
 
 
-def _entry(module: str, sites: list[str], handled: set[str]) -> dict[str, Any]:
+def _entry(module: str, sites: list[str], handled: set[str], left: set[str]) -> dict[str, Any]:
     extension = extension_for(module)
     if extension is None:
         extension = Extension(module, (module,), "blocker", "", UNKNOWN_DOCS, UNKNOWN_MANUAL)
@@ -129,6 +139,9 @@ def _entry(module: str, sites: list[str], handled: set[str]) -> dict[str, Any]:
         else:
             verdict = "blocker"
             manual = f"{extension.rule} did not run (see --only/--skip/--enable); {manual}"
+    elif verdict == "converted" and extension.name in left:
+        verdict = "blocker"
+        manual = f"{extension.rule} left it in place (its errors say where and why); {manual}"
     return {
         "name": extension.name,
         "module": module,
