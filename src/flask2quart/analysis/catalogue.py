@@ -114,6 +114,9 @@ VALUES: dict[str, Type] = {
     ),
     "werkzeug.FileStorage": ("cls", "werkzeug.FileStorage"),
     "unittest.TestCase": ("cls", "unittest.TestCase"),
+    # Flask-Testing's TestCase sets self.app and self.client up itself (F2Q308 swaps it)
+    "flask_testing.TestCase": ("cls", "flask_testing.TestCase"),
+    "flask_testing.utils.TestCase": ("cls", "flask_testing.TestCase"),
     "requests.Session": ("cls", "requests.Session"),
     "responses.RequestsMock": ("cls", "responses.RequestsMock"),
     "requests_mock.Mocker": ("cls", "requests_mock.Mocker"),
@@ -134,6 +137,7 @@ EXTERNAL_PACKAGES = (
     "requests.",
     "httpx.",
     "unittest.",
+    "flask_testing.",
     "flask_wtf.",
     "flask_limiter.",
     "responses.",
@@ -144,6 +148,7 @@ EXTERNAL_PACKAGES = (
 BASES: dict[str, tuple[str, ...]] = {
     "flask.views.MethodView": ("flask.views.View",),
     "flask.sessions.SecureCookieSessionInterface": ("flask.sessions.SessionInterface",),
+    "flask_testing.TestCase": ("unittest.TestCase",),
 }
 
 # Result of calling an external function or method ("Class.method" for methods).
@@ -211,6 +216,8 @@ ATTRIBUTES: dict[str, Type] = {
     "flask.Request.files": _obj("werkzeug.FileMultiDict"),
     "requests.Response.request": _obj("requests.PreparedRequest"),
     "flask_sqlalchemy.SQLAlchemy.Model": ("cls", "flask_sqlalchemy.model.Model"),
+    "flask_testing.TestCase.app": _obj("flask.Flask"),
+    "flask_testing.TestCase.client": _obj("flask.testing.FlaskClient"),
 }
 
 # Type of ``x[...]`` for an instance of the class.

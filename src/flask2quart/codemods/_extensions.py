@@ -65,6 +65,15 @@ EXTENSIONS: tuple[Extension, ...] = (
         requirement="quart-wtforms>=1.0",
     ),
     Extension(
+        "Flask-Testing",
+        ("flask_testing",),
+        "converted",
+        "generated testing_case.TestCase (IsolatedAsyncioTestCase)",
+        "docs/rules.md#f2q308-async-unittest-cases",
+        "its TestCase is replaced; LiveServerTestCase and the other names are reported",
+        rule="F2Q308",
+    ),
+    Extension(
         "Flask-CORS",
         ("flask_cors",),
         "converted",

@@ -89,14 +89,7 @@ class AsyncAppContexts(Rule):
             )
             return updated_node
         if not all(managers):
-            context.report(
-                original_node,
-                self.id,
-                "error",
-                "this `with` mixes Quart's async contexts with sync context managers",
-                "split it into an `async with` for the Quart context and a nested `with`",
-            )
-            return updated_node
+            return _split(updated_node, [bool(m) for m in managers])
         return updated_node.with_changes(asynchronous=cst.Asynchronous())
 
     def _report_guesses(self, node: cst.With) -> None:
@@ -261,6 +254,30 @@ class AsyncAppContexts(Rule):
             else:
                 result.append(None)
         return result
+
+
+def _split(node: cst.With, async_items: list[bool]) -> cst.With:
+    """``with a, ctx, b:`` -> ``with a:`` / ``async with ctx:`` / ``with b:``, nested in the
+    written order (Python enters the items of one ``with`` in order, exits them in reverse, as
+    nested blocks do); consecutive items of one kind share a statement."""
+    groups: list[tuple[bool, list[cst.WithItem]]] = []
+    for item, is_async in zip(node.items, async_items, strict=True):
+        if groups and groups[-1][0] == is_async:
+            groups[-1][1].append(item)
+        else:
+            groups.append((is_async, [item]))
+    body = node.body
+    for depth, (is_async, items) in reversed(list(enumerate(groups))):
+        items = [
+            item.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+            for item in items[:-1]
+        ] + [items[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
+        asynchronous = cst.Asynchronous() if is_async else None
+        if depth == 0:
+            return node.with_changes(items=items, body=body, asynchronous=asynchronous)
+        inner = cst.With(items=items, body=body, asynchronous=asynchronous)
+        body = cst.IndentedBlock(body=[inner])
+    raise AssertionError("a with statement has at least one item")
 
 
 _BINDING_NODES = (

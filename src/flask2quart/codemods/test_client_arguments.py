@@ -14,8 +14,15 @@ common Flask call is a silent trap: ``client.post(data={...})`` sends an EMPTY f
   ``scope_base={"client": (ip, 0)}``, headers, ``scheme=``;
 * ``base_url="https://host/root"`` -> ``scheme=``, a ``Host`` header, ``root_path=``;
 * ``url_scheme=`` (Flask's ``EnvironBuilder``) -> ``scheme=``;
-* ``buffered=`` dropped; ``follow_redirects=`` kept; a string ``query_string=`` moved into the
-  path; a missing path -> ``"/"`` (required on Quart).
+* ``buffered=`` and the WSGI flags ``multithread=`` / ``multiprocess=`` / ``run_once=``
+  dropped; ``input_stream=``, ``errors_stream=``, ``content_length=`` reported (none has a
+  counterpart); ``follow_redirects=`` kept; a string ``query_string=`` moved into the path;
+* a missing path -> ``"/"`` (required on Quart); a function that forwards its own ``*args``
+  (``def ctx(self, *args, **kw): return app.test_request_context(*args, **kw)``) takes
+  ``path="/"`` first and passes it on.
+
+Kept as they are (same name and meaning): ``method=``, ``headers=``, ``json=``, ``auth=``, a
+dict ``query_string=``, ``subdomain=``.
 
 This rule runs before the rules that wrap calls in ``await``.
 """
@@ -29,6 +36,7 @@ from urllib.parse import urlsplit
 import libcst as cst
 
 from flask2quart._rules import Rule
+from flask2quart._transform import FileContext
 from flask2quart.analysis.model import Site
 
 from .await_test_client import CLIENT, REQUEST_METHODS
@@ -50,6 +58,13 @@ TARGETS: dict[str, Target] = {
     f"{CLIENT}.session_transaction": Target("session_transaction()", False, False, False),
 }
 
+WSGI_FLAGS = ("multithread", "multiprocess", "run_once")
+WSGI_ONLY = {
+    "input_stream": "pass the body as data= (bytes or str)",
+    "errors_stream": "remove it; Quart logs errors through app.logger",
+    "content_length": "remove it, or send a Content-Length header in headers= if the view "
+    "reads one",
+}
 FORM_ENCODINGS = ("multipart/form-data", "application/x-www-form-urlencoded")
 FILE_CALLS = frozenset({"io.BytesIO", "io.StringIO", "builtins.open"})
 
@@ -109,6 +124,11 @@ class TestClientArguments(Rule):
     summary = "test client keywords in Quart's terms: data= dict -> form=/files=, content_type..."
     requires = ("F2Q103", "F2Q301")
 
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        # Functions forwarding ``*args`` to a call that needs a path: they get ``path="/"``.
+        self.path_params: set[cst.FunctionDef] = set()
+
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         if not isinstance(updated_node, cst.Call):
             return updated_node
@@ -118,6 +138,21 @@ class TestClientArguments(Rule):
         if target is None or site is None:
             return updated_node
         return _Arguments(self, target, site, original_node, updated_node).rewrite()
+
+    def leave_FunctionDef(
+        self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
+    ) -> cst.FunctionDef:
+        if original_node not in self.path_params:
+            return updated_node
+        params = updated_node.params
+        path = cst.Param(cst.Name("path"), default=_string("/"), equal=_no_spaces())
+        listed = list(params.params)
+        if listed:
+            listed[-1] = listed[-1].with_changes(
+                comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            )
+        path = path.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        return updated_node.with_changes(params=params.with_changes(params=[*listed, path]))
 
 
 class _Arguments:
@@ -148,6 +183,17 @@ class _Arguments:
         for keyword in ("content_type", "mimetype"):
             self._content_type(keyword)
         self._drop("buffered")
+        for flag in WSGI_FLAGS:  # the WSGI environ's wsgi.* flags: nothing on ASGI reads them
+            self._drop(flag)
+        for name, fix in WSGI_ONLY.items():
+            if self._find(name) is not None:
+                self._report(
+                    self._find_original(name),
+                    "error",
+                    f"{name}= has no counterpart in Quart's {self.target.label} (no WSGI "
+                    "environ); the call raises TypeError",
+                    fix,
+                )
         self._rename("url_scheme", "scheme")
         self._query_string()
         if self._find("as_tuple") is not None:
@@ -202,6 +248,7 @@ class _Arguments:
 
     def _path_ok(self) -> bool:
         if any(arg.star for arg in self.args):
+            self._forwarded_path()
             return True
         positional = [arg for arg in self.args if arg.keyword is None]
         if len(positional) > 1:
@@ -215,6 +262,45 @@ class _Arguments:
         if not positional and self._find("path") is None and self.target.path_required:
             self.args.insert(0, cst.Arg(_string("/")))
         return True
+
+    def _forwarded_path(self) -> None:
+        """``f(self, *args, **kw): return app.test_request_context(*args, **kw)``: Flask's
+        builder defaults the path to "/", Quart's requires it, so ``f`` takes ``path="/"`` and
+        passes it first; other starred calls cannot be checked and are reported."""
+        if not self.target.path_required or any(
+            a.keyword is None and not a.star for a in self.args
+        ):
+            return
+        owner = self.site.owner
+        star = next(arg for arg in self.args if arg.star)
+        function = owner.node if owner is not None else None
+        star_param = function.params.star_arg if function is not None else None
+        if (
+            function is not None
+            and star.star == "*"
+            and isinstance(star.value, cst.Name)
+            and isinstance(star_param, cst.Param)
+            and star_param.name.value == star.value.value
+            and "path" not in (owner.params if owner is not None else [])
+            and not function.params.kwonly_params
+        ):
+            self.rule.path_params.add(function)  # type: ignore[attr-defined]
+            self.args.insert(0, cst.Arg(cst.Name("path")))
+            self._report(
+                function,
+                "info",
+                f"{function.name.value}() forwards its arguments to Quart's "
+                f'{self.target.label}, which needs a path: it takes path="/" first '
+                "(Flask's default)",
+            )
+            return
+        self._report(
+            self.original,
+            "info",
+            f"Quart's {self.target.label} needs a path (Flask's defaulted to \"/\"); these "
+            "starred arguments may not carry one",
+            'make sure a path comes first, e.g. ("/", *args)',
+        )
 
     # ------------------------------------------------------------------ data=
 

@@ -7,11 +7,15 @@ becomes ``app.asgi_app = ProxyFixMiddleware(app.asgi_app, mode="legacy", trusted
 when ``x_for`` and ``x_proto`` agree (literals or one same expression). Hypercorn's legacy
 mode trusts X-Forwarded-For, -Proto and -Host alike and nothing else, so each difference is
 reported: a warning when ProxyFix did not trust X-Forwarded-Host (its default), an error when
-it applied X-Forwarded-Prefix or -Port. Any other middleware assigned to ``app.wsgi_app``
-(WhiteNoise, werkzeug's profiler and dispatcher, the app's own classes) would raise
-AttributeError when the line runs, so the statement is commented out (the app imports and
-serves without the middleware) and an error names it with its ASGI replacement. Every use of
-an environ-only request attribute is reported (``request.environ`` itself: F2Q118).
+it applied X-Forwarded-Prefix or -Port. WhiteNoise around ``app.wsgi_app`` becomes
+servestatic's ``ServeStaticASGI`` around ``app.asgi_app`` (WhiteNoise's maintained fork: same
+root, prefix, keywords and ``add_files``). Chained (``x = app.wsgi_app = ...``) and annotated
+targets are converted alike. Any other middleware assigned to ``app.wsgi_app`` (werkzeug's
+profiler and dispatcher, the app's own classes) would raise AttributeError when the line runs,
+so the statement is commented out (the app imports and serves without the middleware) and an
+error names it with its ASGI replacement; a chained one stays, reported, since its other names
+would be unbound. Every use of an environ-only request attribute is reported
+(``request.environ`` itself: F2Q118).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import libcst as cst
 from flask2quart._rules import Rule
 
 if TYPE_CHECKING:
+    from flask2quart._project import ProjectContext
     from flask2quart._transform import FileContext
 
 from ._args import keyword, literal_int, positional
@@ -70,6 +75,25 @@ MIDDLEWARE_HINTS = {
     ),
 }
 MIDDLEWARE_HINTS["whitenoise.base.WhiteNoise"] = MIDDLEWARE_HINTS["whitenoise.WhiteNoise"]
+WHITENOISE = frozenset({"whitenoise.WhiteNoise", "whitenoise.base.WhiteNoise"})
+# WhiteNoise 5-6's keywords; servestatic's ServeStaticASGI takes each alike (and root, prefix
+# positionally in the same places), its add_files(root, prefix) too.
+WHITENOISE_KEYWORDS = frozenset(
+    {
+        "root",
+        "prefix",
+        "autorefresh",
+        "max_age",
+        "allow_all_origins",
+        "charset",
+        "mimetypes",
+        "add_headers_function",
+        "index_file",
+        "immutable_file_test",
+    }
+)
+SERVESTATIC_KEY = "servestatic_middleware"
+SERVESTATIC_REQUIREMENT = "servestatic>=4.4"
 
 
 class WsgiOnlyApis(Rule):
@@ -77,7 +101,7 @@ class WsgiOnlyApis(Rule):
     name = "wsgi-only-apis"
     summary = (
         "report request.stream & co; ProxyFix(app.wsgi_app) -> ProxyFixMiddleware(app.asgi_app);"
-        " other app.wsgi_app middleware commented out and reported"
+        " WhiteNoise -> servestatic's ServeStaticASGI; other middleware commented out, reported"
     )
 
     attribute_names: ClassVar[frozenset[str]] = frozenset({*REQUEST_ATTRIBUTES, "wsgi_app"})
@@ -86,6 +110,13 @@ class WsgiOnlyApis(Rule):
         super().__init__(context)
         # The ``pass`` of each commented-out line: dropped where the comments can sit elsewhere.
         self._placeholders: set[int] = set()
+
+    @classmethod
+    def finish(cls, project: ProjectContext) -> None:
+        # applied with every other rule's requirements by F2Q117 (project-dependencies)
+        used = any(flag for _, flag in project.data(SERVESTATIC_KEY))
+        if used and SERVESTATIC_REQUIREMENT not in project.dependencies.add:
+            project.dependencies.add.append(SERVESTATIC_REQUIREMENT)
 
     def leave_Attribute(
         self, original_node: cst.Attribute, updated_node: cst.Attribute
@@ -107,21 +138,76 @@ class WsgiOnlyApis(Rule):
     def leave_Assign(
         self, original_node: cst.Assign, updated_node: cst.Assign
     ) -> cst.BaseSmallStatement:
-        call = self._app_middleware(original_node)
-        if call is None:
+        found = self._app_middleware(original_node)
+        if found is None:
             return updated_node
-        target = original_node.targets[0].target
-        assert isinstance(target, cst.Attribute)
+        call, index = found
+        converted = self._converted(original_node, call)
+        if converted is None:
+            return updated_node  # leave_SimpleStatementLine comments it out or reports it
+        targets = list(updated_node.targets)
+        targets[index] = targets[index].with_changes(target=_asgi_target(targets[index].target))
+        return updated_node.with_changes(targets=targets, value=converted)
+
+    def leave_AnnAssign(
+        self, original_node: cst.AnnAssign, updated_node: cst.AnnAssign
+    ) -> cst.BaseSmallStatement:
+        found = self._app_middleware(original_node)
+        if found is None:
+            return updated_node
+        converted = self._converted(original_node, found[0])
+        if converted is None:
+            return updated_node
+        return updated_node.with_changes(target=_asgi_target(updated_node.target), value=converted)
+
+    def _converted(self, statement: cst.CSTNode, call: cst.Call) -> cst.Call | None:
+        """The ASGI middleware call standing in for ``call``, reported; None when none can."""
+        app = self._wrapped_app(call)
+        if app is None:
+            return None
+        name = self.context.callee_name(call)
+        if name in WHITENOISE:
+            return self._serve_static(statement, call, app)
         hops = self._proxy_fix_hops(call)
         if hops is None:
-            return updated_node  # leave_SimpleStatementLine comments it out or reports it
+            return None
+        return self._proxy_fix(statement, app, hops)
+
+    def _serve_static(
+        self, statement: cst.CSTNode, call: cst.Call, app: cst.BaseExpression
+    ) -> cst.Call:
+        middleware = self.context.name_for("servestatic", "ServeStaticASGI")
+        self.context.data[SERVESTATIC_KEY] = True
+        self.context.report(
+            statement,
+            self.id,
+            "warning",
+            "WhiteNoise became servestatic's ServeStaticASGI (WhiteNoise's maintained fork, same "
+            "arguments and add_files()); unlike WhiteNoise it caches files whose names carry a "
+            "12-hex-digit hash for ten years (immutable) and does not follow symlinks out of the "
+            "root",
+            "pass immutable_file_test=lambda path, url: False to keep WhiteNoise's caching, "
+            "allow_unsafe_symlinks=True to follow such links",
+        )
+        first, *rest = call.args
+        return call.with_changes(
+            func=cst.Name(middleware),
+            args=[first.with_changes(value=cst.Attribute(app, cst.Name("asgi_app"))), *rest],
+        )
+
+    def _proxy_fix(
+        self,
+        statement: cst.CSTNode,
+        app: cst.BaseExpression,
+        hops: tuple[cst.BaseExpression, bool, list[str]],
+    ) -> cst.Call:
         trusted, lost_host, lost = hops
         middleware = self.context.name_for("hypercorn.middleware", "ProxyFixMiddleware")
         new_value = cst.Call(
             func=cst.Name(middleware),
             args=[
                 cst.Arg(
-                    cst.Attribute(target.value, cst.Name("asgi_app")),
+                    cst.Attribute(app, cst.Name("asgi_app")),
                     comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")),
                 ),
                 _kwarg("mode", cst.SimpleString('"legacy"'), last=False),
@@ -140,7 +226,7 @@ class WsgiOnlyApis(Rule):
         if lost:
             headers = " and ".join(f"X-Forwarded-{name.title()}" for name in lost)
             self.context.report(
-                original_node,
+                statement,
                 self.id,
                 "error",
                 f"{message}, and no longer applies {headers} "
@@ -151,18 +237,15 @@ class WsgiOnlyApis(Rule):
             )
         elif lost_host:
             self.context.report(
-                original_node,
+                statement,
                 self.id,
                 "warning",
                 f"{message}: {host_note}",
                 "make sure the proxy sets or strips X-Forwarded-Host",
             )
         else:
-            self.context.report(original_node, self.id, "info", message)
-        new_target = original_node.targets[0].with_changes(
-            target=target.with_changes(attr=cst.Name("asgi_app"))
-        )
-        return updated_node.with_changes(targets=[new_target], value=new_value)
+            self.context.report(statement, self.id, "info", message)
+        return new_value
 
     def leave_SimpleStatementLine(
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
@@ -171,6 +254,10 @@ class WsgiOnlyApis(Rule):
             self._report_left(original_node.body)
             return updated_node
         [statement] = original_node.body
+        if isinstance(statement, cst.Assign) and len(statement.targets) > 1:
+            # other names bound by a chained assignment would be lost with the line
+            self._report_left(original_node.body)
+            return updated_node
         found = self._other_middleware(statement)
         if found is None:
             return updated_node
@@ -210,13 +297,21 @@ class WsgiOnlyApis(Rule):
 
     def _other_middleware(self, statement: cst.BaseSmallStatement) -> tuple[str, str] | None:
         """(name, replacement hint) of WSGI middleware this rule cannot convert, else None."""
-        if not isinstance(statement, cst.Assign):
+        if not isinstance(statement, cst.Assign | cst.AnnAssign):
             return None
-        call = self._app_middleware(statement)
-        if call is None or self._proxy_fix_hops(call) is not None:
+        found = self._app_middleware(statement)
+        if found is None or self._convertible(found[0]):
             return None
+        call = found[0]
         name = self.context.callee_name(call) or cst.Module([]).code_for_node(call.func)
         return name.rsplit(".", 1)[-1], MIDDLEWARE_HINTS.get(name, ASGI_MIDDLEWARE_HINT)
+
+    def _convertible(self, call: cst.Call) -> bool:
+        if self._wrapped_app(call) is None:
+            return False
+        if self.context.callee_name(call) in WHITENOISE:
+            return True
+        return self._proxy_fix_hops(call) is not None
 
     def leave_IndentedBlock(
         self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
@@ -259,19 +354,49 @@ class WsgiOnlyApis(Rule):
             and id(statement.body[0]) in self._placeholders
         )
 
-    def _app_middleware(self, node: cst.Assign) -> cst.Call | None:
-        """The call in ``<Flask app>.wsgi_app = Middleware(...)``, else None."""
-        if len(node.targets) != 1:
-            return None
-        target = node.targets[0].target
-        if not isinstance(target, cst.Attribute) or target.attr.value != "wsgi_app":
-            return None
+    def _app_middleware(self, node: cst.Assign | cst.AnnAssign) -> tuple[cst.Call, int] | None:
+        """The call in ``<Flask app>.wsgi_app = Middleware(...)`` (also chained, ``x =
+        app.wsgi_app = ...``, or annotated) and the index of the wsgi_app target, else None."""
         value = node.value
-        site = self.context.model.calls.get(value) if isinstance(value, cst.Call) else None
-        if site is None or self.context.type_of(target.value, site) != ("obj", "flask.Flask"):
+        if not isinstance(value, cst.Call):
             return None
-        assert isinstance(value, cst.Call)
-        return value
+        site = self.context.model.calls.get(value)
+        if site is None:
+            return None
+        targets = (
+            [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+        )
+        for index, target in enumerate(targets):
+            if (
+                isinstance(target, cst.Attribute)
+                and target.attr.value == "wsgi_app"
+                and self.context.type_of(target.value, site) == ("obj", "flask.Flask")
+            ):
+                return value, index
+        return None
+
+    def _wrapped_app(self, call: cst.Call) -> cst.BaseExpression | None:
+        """``app`` when the middleware's first argument is a Flask ``app.wsgi_app``, and for
+        WhiteNoise only arguments that servestatic's ServeStaticASGI takes alike."""
+        if not call.args or any(arg.star for arg in call.args):
+            return None
+        first = call.args[0]
+        if first.keyword is not None or not isinstance(first.value, cst.Attribute):
+            return None
+        if first.value.attr.value != "wsgi_app":
+            return None
+        site = self.context.model.calls.get(call)
+        if site is None or self.context.type_of(first.value.value, site) != ("obj", "flask.Flask"):
+            return None
+        if self.context.callee_name(call) in WHITENOISE and (
+            len(positional(call)) > 3
+            or any(
+                a.keyword is not None and a.keyword.value not in WHITENOISE_KEYWORDS
+                for a in call.args
+            )
+        ):
+            return None
+        return first.value.value
 
     def _proxy_fix_hops(self, call: cst.Call) -> tuple[cst.BaseExpression, bool, list[str]] | None:
         """(trusted_hops, whether X-Forwarded-Host becomes trusted, the headers no longer
@@ -331,3 +456,8 @@ def _kwarg(name: str, value: cst.BaseExpression, last: bool) -> cst.Arg:
         if last
         else cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")),
     )
+
+
+def _asgi_target(target: cst.BaseAssignTargetExpression) -> cst.BaseAssignTargetExpression:
+    assert isinstance(target, cst.Attribute)
+    return target.with_changes(attr=cst.Name("asgi_app"))
