@@ -60,11 +60,12 @@ def module_path(root: Path, module: str) -> Path:
 
 def rules_for_fixture(path: Path) -> list[type[Rule]]:
     """Noop cases run with only their rule (and what it requires): the rule must not touch the
-    file. Transform cases run with every rule, as users do."""
-    if not path.stem.startswith("noop-"):
-        return list(RULES)
+    file. Transform cases run with the rules `migrate` runs by default, as users do, plus their
+    own rule when it is opt-in."""
     folder = path.parent.name
     rule = next(r for r in RULES if r.name.replace("-", "_") == folder)
+    if not path.stem.startswith("noop-"):
+        return select_rules(enable=[rule.id])[0]
     return select_rules([rule.id])[0]
 
 

@@ -17,9 +17,11 @@ from pathlib import Path
 from flask2quart._report import RunReport
 from flask2quart._runner import Options, run
 from flask2quart._settings import RuleSettings
-from flask2quart.codemods import RULES
+from flask2quart.codemods import select_rules
 
 PROJECTS = Path(__file__).parent / "fixtures" / "projects"
+# What `migrate` runs when asked for nothing else (opt-in rules off), as a user would.
+DEFAULT_RULES = tuple(select_rules()[0])
 
 
 def settings_of(case: Path) -> dict[str, object]:
@@ -32,7 +34,8 @@ def migrate_tree(source: Path, work: Path, settings: dict[str, object]) -> RunRe
         shutil.rmtree(work)
     shutil.copytree(source, work)
     return run(
-        [work], Options(mode="write", rules=RULES, settings=RuleSettings.from_mapping(settings))
+        [work],
+        Options(mode="write", rules=DEFAULT_RULES, settings=RuleSettings.from_mapping(settings)),
     )
 
 

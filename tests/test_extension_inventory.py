@@ -11,8 +11,8 @@ from flask2quart.cli import main
 
 FILES = {
     "shop/__init__.py": "from flask import Flask\nfrom flask_cors import CORS\n",
-    "shop/models.py": "from flask_sqlalchemy import SQLAlchemy\nfrom flask_caching import Cache\n",
-    "shop/forms.py": "from flask_wtf import FlaskForm\nimport flask_mystery\n",
+    "shop/models.py": "from flask_sqlalchemy import SQLAlchemy\nfrom flask_restful import Api\n",
+    "shop/forms.py": "from flask_wtf import FlaskForm\nimport flask_mystery\nimport flask_login\n",
     "shop/flask_helpers.py": "VALUE = 1\n",
     "shop/views.py": "from shop import flask_helpers\nfrom flask_cors import cross_origin\n",
 }
@@ -38,11 +38,12 @@ def test_json_lists_every_extension_with_its_verdict(tmp_path: Path) -> None:
     entries, _, _ = inventory(project(tmp_path), "--check")
     summary = [(e["name"], e["verdict"], e["rule"]) for e in entries]
     assert summary == [
-        ("Flask-Caching", "blocker", ""),
+        ("Flask-RESTful", "blocker", ""),
         ("flask_mystery", "blocker", ""),
         ("Flask-CORS", "converted", "F2Q404"),
         ("Flask-SQLAlchemy", "converted", "F2Q402"),
         ("Flask-WTF", "converted", "F2Q403"),
+        ("Flask-Login", "bridged", "F2Q409"),
     ]
     cors = next(e for e in entries if e["name"] == "Flask-CORS")
     assert [str(site).rsplit("/", 1)[-1] for site in cors["imported_at"]] == [
@@ -64,10 +65,11 @@ def test_json_lists_every_extension_with_its_verdict(tmp_path: Path) -> None:
 
 
 def test_a_skipped_conversion_rule_makes_its_extension_a_blocker(tmp_path: Path) -> None:
-    entries, _, _ = inventory(project(tmp_path), "--check", "--skip", "F2Q404")
-    cors = next(e for e in entries if e["name"] == "Flask-CORS")
-    assert cors["verdict"] == "blocker"
-    assert str(cors["manual"]).startswith("F2Q404 did not run")
+    entries, _, _ = inventory(project(tmp_path), "--check", "--skip", "F2Q404,F2Q409")
+    for name, rule in (("Flask-CORS", "F2Q404"), ("Flask-Login", "F2Q409")):
+        entry = next(e for e in entries if e["name"] == name)
+        assert entry["verdict"] == "blocker"
+        assert str(entry["manual"]).startswith(f"{rule} did not run")
 
 
 def test_plan_prints_only_the_inventory_and_writes_nothing(tmp_path: Path) -> None:
@@ -76,14 +78,16 @@ def test_plan_prints_only_the_inventory_and_writes_nothing(tmp_path: Path) -> No
     _, out, err = inventory(root, "--plan")
     lines = out.splitlines()
     assert lines[0] == (
-        "Flask extensions imported: 5 (2 blocking, 3 converted automatically, 0 working unchanged)"
+        "Flask extensions imported: 6 (2 blocking, 3 converted automatically, 1 bridged, "
+        "0 working unchanged)"
     )
     assert [line.split()[:2] for line in lines[1::2]] == [
-        ["blocker", "Flask-Caching"],
+        ["blocker", "Flask-RESTful"],
         ["blocker", "flask_mystery"],
         ["converted", "Flask-CORS"],
         ["converted", "Flask-SQLAlchemy"],
         ["converted", "Flask-WTF"],
+        ["bridged", "Flask-Login"],
     ]
     assert all(line.startswith(" " * 12) for line in lines[2::2])
     assert "F2Q" not in err
@@ -92,8 +96,8 @@ def test_plan_prints_only_the_inventory_and_writes_nothing(tmp_path: Path) -> No
 
 def test_the_text_report_starts_with_the_inventory(tmp_path: Path) -> None:
     _, _, err = inventory(project(tmp_path), "--check")
-    assert err.startswith("Flask extensions imported: 5 ")
-    assert "Flask-Caching does not work on Quart" in err
+    assert err.startswith("Flask extensions imported: 6 ")
+    assert "Flask-RESTful does not work on Quart" in err
 
 
 def test_no_extensions_no_inventory(tmp_path: Path) -> None:

@@ -13,8 +13,7 @@ import pytest
 
 from flask2quart import _runner
 from flask2quart._runner import Options, run
-from flask2quart.codemods import RULES
-from tests._projects import PROJECTS, migrate_tree, report_lines, settings_of, tree
+from tests._projects import DEFAULT_RULES, PROJECTS, migrate_tree, report_lines, settings_of, tree
 
 CASES = sorted(p for p in PROJECTS.iterdir() if p.is_dir())
 
@@ -48,7 +47,7 @@ def test_project_wide_rule_facts_survive_the_cache_and_the_workers(
     for attempt in range(2):  # a cold cache, then every file's facts read back from it
         work = tmp_path / f"run{attempt}"
         shutil.copytree(case / "before", work)
-        options = Options(mode="write", rules=RULES, jobs=2, cache_dir=tmp_path / "cache")
+        options = Options(mode="write", rules=DEFAULT_RULES, jobs=2, cache_dir=tmp_path / "cache")
         report = run([work], options)
         assert report.counts["failed"] == 0
         assert tree(work) == tree(case / "after")

@@ -101,13 +101,18 @@ class RunReport:
         if not self.inventory:
             return []
         verdicts = Counter(entry["verdict"] for entry in self.inventory)
+        bridged = f"{verdicts['bridged']} bridged, " if verdicts["bridged"] else ""
         lines = [
             f"Flask extensions imported: {len(self.inventory)} "
             f"({verdicts['blocker']} blocking, {verdicts['converted']} converted automatically, "
-            f"{verdicts['unchanged']} working unchanged)"
+            f"{bridged}{verdicts['unchanged']} working unchanged)"
         ]
         for entry in self.inventory:
-            by = f" by {entry['rule']}" if entry["verdict"] == "converted" and entry["rule"] else ""
+            by = (
+                f" by {entry['rule']}"
+                if entry["verdict"] in ("converted", "bridged") and entry["rule"]
+                else ""
+            )
             target = f" -> {entry['counterpart']}" if entry["counterpart"] else ""
             lines.append(
                 f"  {entry['verdict']:9} {entry['name']}{by}{target} "

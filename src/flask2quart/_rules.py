@@ -51,6 +51,10 @@ class Rule:
     # Third-party decorators this rule rewrites to async-aware ones (they await an async view
     # and run a sync one in a thread): the analysis no longer treats them as barriers.
     transparent_decorators: ClassVar[frozenset[str]] = frozenset()
+    # Packages whose decorators wrap views so that an async view still works (they call the
+    # view through ``current_app.ensure_sync``, which the rule provides): not barriers on a
+    # view, barriers on anything else.
+    view_decorator_packages: ClassVar[frozenset[str]] = frozenset()
     # External names (as the catalogue spells them) whose imports the rule renames
     # (``flask_wtf.FlaskForm`` -> ``QuartForm``): a module re-exporting one keeps its name for
     # its importers, so the pre-filter analyses every file that mentions a re-exported one.

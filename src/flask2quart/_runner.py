@@ -64,6 +64,7 @@ def seed_table(rules: Sequence[type[Rule]]) -> SeedTable:
     methods: set[str] = set()
     groups: set[str] = set()
     transparent: set[str] = set()
+    view_decorators: set[str] = set()
     renamed: set[str] = set()
     for rule in rules:
         renamed.update(rule.renamed_imports)
@@ -73,6 +74,7 @@ def seed_table(rules: Sequence[type[Rule]]) -> SeedTable:
         managers.update(rule.async_context_managers)
         methods.update(rule.async_context_methods)
         transparent.update(rule.transparent_decorators)
+        view_decorators.update(rule.view_decorator_packages)
     return SeedTable(
         calls=calls,  # type: ignore[arg-type]
         attributes=attributes,  # type: ignore[arg-type]
@@ -81,6 +83,7 @@ def seed_table(rules: Sequence[type[Rule]]) -> SeedTable:
         convert_tests=any(rule.converts_tests for rule in rules),
         optional_groups=frozenset(groups),
         transparent_decorators=frozenset(transparent),
+        view_decorator_packages=frozenset(view_decorators),
         flask_style_client=any(rule.provides_flask_style_client for rule in rules),
         renamed_imports=frozenset(renamed),
     )

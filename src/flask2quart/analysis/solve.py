@@ -83,6 +83,8 @@ class SeedTable:
     optional_groups: frozenset[str] = frozenset()
     # decorators enabled rules turn into async-aware ones (not barriers)
     transparent_decorators: frozenset[str] = frozenset()
+    # packages whose decorators are transparent on a view only (see Rule)
+    view_decorator_packages: frozenset[str] = frozenset()
     flask_style_client: bool = False
     # external names whose imports rules rename (see Rule.renamed_imports)
     renamed_imports: frozenset[str] = frozenset()
@@ -342,10 +344,17 @@ class _Solver:
         plan = self.plan
         if function.is_async:
             plan.already_async.add(fqn)
+        view_decorators = [
+            key
+            for decorator in function.decorators
+            if (key := self._view_decorator(decorator.ref)) is not None
+        ]
         for decorator in function.decorators:
             self._classify_decorator(function, decorator.ref, decorator.path_argument)
         if function.class_fqn is not None:
             self._classify_method(function)
+        if view_decorators and plan.kinds.get(fqn) != "view":
+            plan.intrinsic.setdefault(fqn, ("decorator", view_decorators[0]))
         if (
             function.name.startswith("test")
             and self.in_test_module[fqn]
@@ -367,7 +376,38 @@ class _Solver:
         ):
             plan.intrinsic.setdefault(fqn, ("dunder", function.name))
 
+    def _view_decorator(self, ref: Ref) -> str | None:
+        """The decorator's name if it comes from a view-decorator package (``@login_required``,
+        ``@auth.login_required`` on a package's object), else None."""
+        packages = self.seeds.view_decorator_packages
+        if not packages:
+            return None
+        key, _ = self._decorator_key(ref)
+        if key is not None and _in_packages(key, packages):
+            return key
+        target = ref[1] if ref[0] == "c" else ref
+        if target[0] != "a":
+            return None
+        owner = self._constructor(target[1])
+        if owner is not None and _in_packages(owner, packages):
+            return f"{owner}.{target[2]}"
+        return None
+
+    def _constructor(self, ref: Ref, depth: int = 0) -> str | None:
+        """What built the object ``ref`` names (``auth = HTTPBasicAuth()``; a global imported
+        from another module followed), when the analysis cannot type it: an external class."""
+        if ref[0] == "c":
+            return self.ev.name_of(ref[1])
+        if ref[0] == "g" and depth < 4:
+            module, _, name = str(ref[1]).rpartition(".")
+            binding = self.ev.index.bindings.get(module, {}).get(name)
+            if binding is not None:
+                return self._constructor(binding, depth + 1)
+        return None
+
     def _classify_decorator(self, function: FunctionFacts, ref: Ref, path_argument: bool) -> None:
+        if self._view_decorator(ref) is not None:
+            return  # decided in _classify, once the function's kind is known
         plan = self.plan
         fqn = function.fqn
         key, called = self._decorator_key(ref)
@@ -798,6 +838,10 @@ def _method_name(ref: Ref) -> str | None:
     if target[0] == "a":
         return str(target[2])
     return None
+
+
+def _in_packages(key: str, packages: frozenset[str]) -> bool:
+    return key.split(".", 1)[0] in packages
 
 
 def _is_cli_decorator(key: str) -> bool:

@@ -27,6 +27,7 @@ from .cli_runner_off_the_loop import CliRunnerOffTheLoop
 from .extension_inventory import ExtensionInventory
 from .flask_babel_to_quart_babel import FlaskBabelToQuartBabel
 from .flask_cors_to_quart_cors import FlaskCorsToQuartCors
+from .flask_extension_bridge import FlaskExtensionBridge
 from .flask_limiter_to_quart_rate_limiter import FlaskLimiterToQuartRateLimiter
 from .flask_login_to_quart_auth import FlaskLoginToQuartAuth
 from .flask_session_to_quart_session import FlaskSessionToQuartSession
@@ -62,8 +63,8 @@ RULES: tuple[type[Rule], ...] = (
     # reads import statements only: its place does not matter; first, as in the report
     ExtensionInventory,
     RenameFlaskImports,
-    # Flask extensions -> their Quart counterparts (F2Q402-F2Q408); F2Q403 also wraps form
-    # construction in ``await`` itself (it replaces the call).
+    # Flask extensions -> their Quart counterparts (F2Q402-F2Q408) or the bridge (F2Q409);
+    # F2Q403 also wraps form construction in ``await`` itself (it replaces the call).
     FlaskSqlalchemyAdapter,
     FlaskWtfToQuartWtf,
     FlaskCorsToQuartCors,
@@ -71,6 +72,7 @@ RULES: tuple[type[Rule], ...] = (
     FlaskLimiterToQuartRateLimiter,
     FlaskSessionToQuartSession,
     FlaskLoginToQuartAuth,
+    FlaskExtensionBridge,
     # Rules that rewrite a call's arguments or replace the call: before anything wraps it in
     # ``await`` (the awaiting rules only wrap nodes that are still calls).
     HelperSignatures,

@@ -8,6 +8,8 @@ Verdicts:
 
 * ``converted``: a rule rewrites it to a maintained Quart counterpart (or, for Flask-SQLAlchemy,
   to a generated adapter); what the rule cannot convert is reported at its line.
+* ``bridged``: kept, and works on Quart through the generated bridge (F2Q409), which makes
+  Quart's context Flask's; proven per extension in ``tests/test_flask_bridge_runtime.py``.
 * ``unchanged``: works on Quart as it is.
 * ``blocker``: the app will not work on Quart until someone does the manual path.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Verdict = Literal["converted", "unchanged", "blocker"]
+Verdict = Literal["converted", "bridged", "unchanged", "blocker"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,8 @@ class Extension:
     # when its rule does not run: "" makes it a blocker; otherwise it works unchanged, and why
     unchanged_without_rule: str = ""
 
+
+BRIDGE_DOCS = "docs/extensions.md#the-bridge"
 
 EXTENSIONS: tuple[Extension, ...] = (
     Extension(
@@ -126,29 +130,33 @@ EXTENSIONS: tuple[Extension, ...] = (
     Extension(
         "Flask-Login",
         ("flask_login",),
-        "blocker",
-        "quart-auth",
-        "https://quart-auth.readthedocs.io/en/latest/",
-        "port to quart-auth by hand: QuartAuth(app); login_user(AuthUser(str(user.id))); "
-        "`await current_user.is_authenticated`; load the user from current_user.auth_id; "
-        "handle quart_auth.Unauthorized to redirect like login_view (F2Q408 reports each site)",
+        "bridged",
+        "",
+        BRIDGE_DOCS,
+        "its API is kept: LoginManager, user_loader, login_user, current_user and "
+        "@login_required on async views; `--enable F2Q408` lists what a port to quart-auth "
+        "would change",
+        rule="F2Q409",
     ),
     Extension(
         "Flask-Caching",
         ("flask_caching",),
-        "blocker",
-        "aiocache or cashews",
-        "https://aiocache.aio-libs.org/",
-        "replace @cache.cached/@cache.memoize on async views with an async cache decorator",
+        "bridged",
+        "",
+        BRIDGE_DOCS,
+        "@cache.cached on views and cache.get/set work; @cache.memoize on a function that "
+        "becomes async would cache its coroutine, so that function stays def (reported)",
+        rule="F2Q409",
     ),
     Extension(
         "Flask-Mail",
         ("flask_mail",),
-        "blocker",
-        "aiosmtplib",
-        "https://aiosmtplib.readthedocs.io/",
-        "send with `await aiosmtplib.send(...)`, or keep smtplib in "
-        "app.add_background_task(sync_fn) (runs in a thread)",
+        "bridged",
+        "",
+        BRIDGE_DOCS,
+        "mail.send() and record_messages() work; sending from an async view blocks the event "
+        "loop while SMTP runs: move it to app.add_background_task or aiosmtplib",
+        rule="F2Q409",
     ),
     Extension(
         "Flask-RESTful",
@@ -178,10 +186,12 @@ EXTENSIONS: tuple[Extension, ...] = (
     Extension(
         "Flask-JWT-Extended",
         ("flask_jwt_extended",),
-        "blocker",
-        "PyJWT + an async decorator, or quart-auth",
-        "https://quart-auth.readthedocs.io/en/latest/",
-        "quart-jwt-extended is unmaintained; verify tokens in an async decorator",
+        "bridged",
+        "",
+        BRIDGE_DOCS,
+        "tokens in headers, cookies and the query string work with @jwt_required() on async "
+        "views; JWT_TOKEN_LOCATION 'json' reads the body, which works from def views only",
+        rule="F2Q409",
     ),
     Extension(
         "Flask-SocketIO",
@@ -195,10 +205,12 @@ EXTENSIONS: tuple[Extension, ...] = (
     Extension(
         "Flask-HTTPAuth",
         ("flask_httpauth",),
-        "blocker",
-        "quart-auth (basic_auth_required)",
-        "https://quart-auth.readthedocs.io/en/latest/",
-        "replace @auth.login_required with quart_auth.basic_auth_required or an async decorator",
+        "bridged",
+        "",
+        BRIDGE_DOCS,
+        "@auth.login_required on async views, verify_password / get_password callbacks and "
+        "auth.current_user() work",
+        rule="F2Q409",
     ),
     Extension(
         "Flask-Redis",
@@ -227,10 +239,11 @@ EXTENSIONS: tuple[Extension, ...] = (
     Extension(
         "Flask-Talisman",
         ("flask_talisman",),
-        "blocker",
+        "bridged",
         "",
-        "https://quart.palletsprojects.com/en/latest/how_to_guides/flask_extensions.html",
-        "set the security headers in an after_request hook",
+        BRIDGE_DOCS,
+        "its headers, force_https redirects and per-view @talisman(...) options work",
+        rule="F2Q409",
     ),
     Extension(
         "Flask-Compress",
@@ -244,16 +257,27 @@ EXTENSIONS: tuple[Extension, ...] = (
 
 UNKNOWN_DOCS = "https://quart.palletsprojects.com/en/latest/how_to_guides/flask_extensions.html"
 UNKNOWN_MANUAL = (
-    "not in flask2quart's table: a Flask extension that reads flask.current_app, flask.request "
-    "or flask.g fails on Quart; look for a Quart counterpart or port it"
+    "not in flask2quart's table: the bridge (F2Q409) gives it Quart's context as Flask's, "
+    "which is enough for extensions that only read flask.current_app, flask.request or "
+    "flask.g; no test here proves it: run your tests, and port it if it renders templates or "
+    "overrides the app's methods"
 )
 
 BY_MODULE: dict[str, Extension] = {module: ext for ext in EXTENSIONS for module in ext.modules}
 BY_NAME: dict[str, Extension] = {ext.name: ext for ext in EXTENSIONS}
 
 
+# Modules flask2quart generates into converted apps whose names look like extensions'
+# (_flask_style_client.MODULE_NAME, flask_extension_bridge.MODULE_NAME).
+GENERATED_MODULES = frozenset({"flask_style_client", "flask_bridge"})
+
+
 def extension_module(module: str) -> str | None:
     """The top-level import name if ``module`` belongs to a Flask extension, else None."""
+    if module.rsplit(".", 1)[-1] in GENERATED_MODULES or module.split(".", 1)[0] in (
+        GENERATED_MODULES
+    ):
+        return None
     if module.startswith("flask.ext."):  # removed in Flask 1.0; F2Q101 rewrites it
         module = "flask_" + module[len("flask.ext.") :]
     top = module.split(".", 1)[0]

@@ -33,7 +33,7 @@ IMPORTS_KEY = "extension_imports"  # [(module, line)] per file
 HANDLED_KEY = "extensions_handled"  # extension names a conversion rule ran on, per file
 LEFT_KEY = "extensions_left"  # extension names a conversion rule ran on and left in place
 
-_VERDICT_ORDER = {"blocker": 0, "converted": 1, "unchanged": 2}
+_VERDICT_ORDER = {"blocker": 0, "converted": 1, "bridged": 2, "unchanged": 3}
 
 
 def mark_handled(context: FileContext, extension: str) -> None:
@@ -133,7 +133,7 @@ def _entry(module: str, sites: list[str], handled: set[str], left: set[str]) -> 
         extension = Extension(module, (module,), "blocker", "", UNKNOWN_DOCS, UNKNOWN_MANUAL)
     verdict = extension.verdict
     manual = extension.manual
-    if verdict == "converted" and extension.name not in handled:
+    if verdict in ("converted", "bridged") and extension.name not in handled:
         if extension.unchanged_without_rule:
             verdict, manual = "unchanged", extension.unchanged_without_rule
         else:

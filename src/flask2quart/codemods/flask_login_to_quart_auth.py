@@ -1,4 +1,7 @@
-"""F2Q408: Flask-Login -> quart-auth, by hand: every site that needs a change, with its recipe.
+"""F2Q408 (opt-in): Flask-Login -> quart-auth, by hand: every site that needs a change.
+
+By default Flask-Login is kept and works through the generated bridge (F2Q409); this rule is
+for teams that choose to port to quart-auth (``--enable F2Q408``).
 
 Flask-Login does not work on Quart (its ``current_user`` reads Flask's request context; under
 quart-flask-patch ``login_required`` fails, spec §3). quart-auth is the maintained counterpart,
@@ -27,6 +30,7 @@ from ._extensions import BY_NAME
 from .extension_inventory import mark_handled
 
 EXTENSION = BY_NAME["Flask-Login"]
+QUART_AUTH_DOCS = "https://quart-auth.readthedocs.io/en/latest/"
 RECIPES = {
     "LoginManager": "QuartAuth(app) from quart_auth; for login_view, add "
     "@app.errorhandler(quart_auth.Unauthorized) that redirects to the login page",
@@ -52,6 +56,7 @@ class FlaskLoginToQuartAuth(Rule):
     names: ClassVar[frozenset[str]] = frozenset(RECIPES)
     attribute_names: ClassVar[frozenset[str]] = frozenset({"user_loader"})
     transparent_decorators: ClassVar[frozenset[str]] = frozenset({"flask_login.login_required"})
+    opt_in = True  # Flask-Login works through the bridge (F2Q409); porting is a choice
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if not node.relative and dotted_name(node.module).split(".")[0] == "flask_login":
@@ -81,7 +86,7 @@ class FlaskLoginToQuartAuth(Rule):
         self.context.report(
             node,
             self.id,
-            "error",
-            f"Flask-Login's {name} does not work on Quart; port it to quart-auth",
-            f"{RECIPES[name]} ({EXTENSION.docs})",
+            "warning",
+            f"Flask-Login's {name} (kept through the bridge, F2Q409): to port it to quart-auth",
+            f"{RECIPES[name]} ({QUART_AUTH_DOCS})",
         )
