@@ -8,8 +8,9 @@ any depth, and the files they include with ``-r``/``-c``), ``pyproject.toml`` (P
 ``setup.cfg`` (``install_requires``, ``extras_require``). ``flask`` becomes ``quart>=0.22`` (the
 oldest release the generated code is tested on; Flask's pin does not carry over), each converted
 extension its Quart counterpart, and the requirements other rules asked for through
-``ProjectContext.dependencies`` are added once — to the list that declared Flask (test-only ones
-to the test group or file). A counterpart the project never declared (an extension it got
+``ProjectContext.dependencies`` are added to each list that declared Flask (a pyproject.toml
+and a requirements.txt beside it are both complete installs), once per list; test-only ones to
+the test group or file. A counterpart the project never declared (an extension it got
 through another package) is added too. A pin the Quart stack cannot be installed with
 (``werkzeug==2.3``, ``WTForms<3`` next to quart-wtforms) is widened to what the stack needs and
 reported at its line. Every other byte is kept. ``setup.py`` is not edited: what it should say
@@ -160,15 +161,17 @@ class ProjectDependencies(Rule):
         tests = [d for d in declarations if d.edit.test is not None]
         declared_main = {n for d in mains for n in d.edit.main or ()}
         declared = declared_main | {n for d in tests for n in d.edit.test or ()}
-        add = [r for r in dict.fromkeys(wanted) if requirement_name(r) not in declared_main]
         add_test = [
             r for r in dict.fromkeys(changes.add_test) if requirement_name(r) not in declared
         ]
-        main_target = next((d for d in mains if d.edit.replaced), mains[0] if mains else None)
+        # Every list that declared Flask is a complete install on its own (a pyproject.toml
+        # beside a requirements.txt): each gets what the converted code imports.
+        main_targets = [d for d in mains if d.edit.replaced] or mains[:1]
+        main_target = main_targets[0] if main_targets else None
         test_target = next((d for d in tests if d.edit.test is not None), None)
         for declaration in declarations:
             edit: Edit | None = declaration.edit
-            extra = add if declaration is main_target else []
+            extra = _missing(wanted, declaration, mains) if declaration in main_targets else []
             extra_test = add_test if declaration is test_target else []
             if extra or extra_test:
                 edit = declaration.apply(plan, extra, extra_test)
@@ -183,7 +186,7 @@ class ProjectDependencies(Rule):
         setup_py = cls._report_setup_py(project, root, changes, add_test)
         if main_target is None and not setup_py and (changes.add or changes.add_test):
             # nothing declares the project's dependencies: the finding is about the folder
-            cls._report_missing(project, root, [*add, *add_test], "")
+            cls._report_missing(project, root, [*dict.fromkeys(wanted), *add_test], "")
         elif main_target is not None and test_target is None and add_test:
             cls._report_missing(project, main_target.path, add_test, " test")
 
@@ -245,3 +248,11 @@ class ProjectDependencies(Rule):
                 fix,
             )
         return True
+
+
+def _missing(wanted: list[str], target: _Declaration, mains: list[_Declaration]) -> list[str]:
+    """What ``target`` must add: the wanted requirements it does not declare, nor a file of
+    the same kind does (a requirements file that ``-r``-includes another)."""
+    declared = set(target.edit.main or ())
+    declared |= {n for d in mains if d.kind == target.kind for n in d.edit.main or ()}
+    return [r for r in dict.fromkeys(wanted) if requirement_name(r) not in declared]
