@@ -87,9 +87,12 @@ def suite_pythons(environ: Mapping[str, str] | None = None) -> list[ParameterSet
     ]
 
 
-def run_app_suite(app_dir: Path, *pytest_args: str, python: str = sys.executable) -> SuiteResult:
+def run_app_suite(
+    app_dir: Path, *pytest_args: str, python: str = sys.executable, pytest_flask: bool = False
+) -> SuiteResult:
     """Run ``python -m pytest`` on the app's own tests (by default this interpreter, so this
-    venv), with the probe plugin loaded."""
+    venv), with the probe plugin loaded; pytest-flask (installed for F2Q314's suite, and
+    autouse in every suite with an ``app`` fixture) only when asked for."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST_")}
     env.pop("UPSTREAM_URL", None)  # the fan-out suite points its app at its own mock
     env["PYTHONDONTWRITEBYTECODE"] = "1"  # leave the sample tree as it was
@@ -103,6 +106,7 @@ def run_app_suite(app_dir: Path, *pytest_args: str, python: str = sys.executable
         "no:cacheprovider",
         "-p",
         "flask2quart_suite_probe",
+        *([] if pytest_flask else ["-p", "no:flask"]),
         "--rootdir",
         str(app_dir),
         *pytest_args,
@@ -127,11 +131,13 @@ def probed_quart(output: str) -> str | None:
     return probe["quart"] if probe and probe["quart"] != "-" else None
 
 
-def run_on_quart(app_dir: Path, target: SuitePython, *pytest_args: str) -> SuiteResult:
+def run_on_quart(
+    app_dir: Path, target: SuitePython, *pytest_args: str, pytest_flask: bool = False
+) -> SuiteResult:
     """Run a converted suite under ``target`` and check it ran on a Quart at least as new as
     ``target`` requires (so a 3.13 venv left with Quart 0.22 cannot pass for a 0.23 run)."""
     assert shutil.which(target.python), f"{target.python!r} ({target.source}) is not executable"
-    result = run_app_suite(app_dir, *pytest_args, python=target.python)
+    result = run_app_suite(app_dir, *pytest_args, python=target.python, pytest_flask=pytest_flask)
     assert_ran_on(result, target)
     return result
 

@@ -18,6 +18,8 @@ from flask2quart.analysis.facts import CallFact, FileFacts, FunctionFacts
 from flask2quart.analysis.refs import STAR_IMPORT, Ref
 
 FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
+# Fixtures pytest-flask builds from the project's ``app`` fixture: name -> app method called.
+PLUGIN_APP_FIXTURES = {"client": "test_client"}
 
 CallArguments = tuple[bool, tuple[Ref, ...], tuple[tuple[str, Ref], ...]]
 
@@ -442,6 +444,10 @@ class Evaluator:
                 values = summary.yields if summary.is_generator else summary.returns
                 types.extend(self.evaluate(v) for v in values)
             return self._union(types)
+        if owner.takes_fixtures and name in PLUGIN_APP_FIXTURES and "app" in self.index.fixtures:
+            # pytest-flask's: ``client`` is ``app.test_client()`` of the project's ``app``
+            app = self._parameter(function_fqn, "app")
+            return self._call(self._attribute(app, PLUGIN_APP_FIXTURES[name]))
         return self._parameter_from_call_sites(owner, name)
 
     def _parameter_from_call_sites(self, owner: FunctionSummary, name: str) -> Type:

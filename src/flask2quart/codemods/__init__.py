@@ -43,6 +43,7 @@ from .open_resource import OpenResource
 from .patched_http_calls import PatchedHttpCalls
 from .prefixed_env import PrefixedEnv
 from .project_dependencies import ProjectDependencies
+from .pytest_flask_fixtures import PytestFlaskFixtures
 from .quart_config_defaults import QuartConfigDefaults
 from .rename_flask_imports import RenameFlaskImports
 from .request_environ_reads import RequestEnvironReads
@@ -90,6 +91,7 @@ RULES: tuple[type[Rule], ...] = (
     TestClientArguments,
     TestClientAttributes,
     FlaskStyleTestClient,
+    PytestFlaskFixtures,  # finish() only: the conftest edit, after every file is converted
     # requests -> httpx: rewrites a requests call's arguments, then awaits it itself
     RequestsToHttpx,
     HttpxResponseAttributes,
