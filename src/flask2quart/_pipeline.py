@@ -111,6 +111,7 @@ def analyse_bytes(
         return parsed
     parsed.model = build_model(parsed.module, source.module, source.is_package, attributes, names)
     parsed.facts = extract_facts(parsed.model)
+    parsed.facts.opted_out = _opted_out(original)
     for rule in fact_rules:
         data = rule.file_facts(parsed.model)
         if data is not None:

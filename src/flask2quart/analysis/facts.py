@@ -96,6 +96,8 @@ class FileFacts:
     module_value_uses: list[ValueUseFact] = field(default_factory=list)
     # rule id -> what that rule's ``file_facts`` recorded about this file (see Rule.file_facts)
     rule_facts: dict[str, Any] = field(default_factory=dict)
+    # the file opts out of rewriting (``flask2quart: skip-file``): its functions stay as written
+    opted_out: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -122,6 +124,7 @@ class FileFacts:
                 ValueUseFact(**_refs(v, "value", "consumer")) for v in data["module_value_uses"]
             ],
             rule_facts={k: from_json(v) for k, v in data.get("rule_facts", {}).items()},
+            opted_out=data.get("opted_out", False),
         )
 
 

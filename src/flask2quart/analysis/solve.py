@@ -221,10 +221,13 @@ class _Solver:
         self.fixtures = {fqn for fqns in self.index.fixtures.values() for fqn in fqns}
         self.functions: dict[str, FunctionFacts] = {}
         self.in_test_module: dict[str, bool] = {}
+        self.opted_out: set[str] = set()  # functions of files marked skip-file
         for facts in self.files:
             for function in facts.functions:
                 self.functions[function.fqn] = function
                 self.in_test_module[function.fqn] = facts.is_test_module
+                if facts.opted_out:
+                    self.opted_out.add(function.fqn)
         # callee target -> [(caller or None for module level, context)]
         self.callers: dict[str, list[tuple[str | None, str]]] = {}
         self.callees: dict[str, list[tuple[str, str]]] = {}
@@ -344,6 +347,8 @@ class _Solver:
         plan = self.plan
         if function.is_async:
             plan.already_async.add(fqn)
+        if fqn in self.opted_out:
+            plan.intrinsic.setdefault(fqn, ("skip-file", ""))
         view_decorators = [
             key
             for decorator in function.decorators

@@ -56,6 +56,7 @@ def describe_reason(reason: tuple[str, str] | None) -> str:
         "caller": f"its caller {detail} cannot become async",
         "family": f"it overrides, or is overridden by, {detail}, which cannot become async",
         "tests-off": f"it is a pytest {detail} and the test-code rules are not enabled",
+        "skip-file": "its file is marked `flask2quart: skip-file`, so it is not rewritten",
     }.get(kind, f"{kind} {detail}")
 
 

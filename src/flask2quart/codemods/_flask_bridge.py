@@ -15,10 +15,12 @@ context also Flask's, on Quart 0.22 (separate request context) and 0.23 (merged)
   ``login_required``, ``jwt_required`` or ``cache.cached`` call the view they wrap) runs an
   ``async def`` view to its end on the app's event loop;
 * a ``def`` function Quart runs (a hook, a wrapper) that returns an awaitable has it awaited;
+* ``flask.render_template(...)`` / ``render_template_string(...)`` run Quart's context
+  processors and render in its async Jinja environment;
 * ``flask.make_response(...)`` and ``request.form`` / ``.json`` / ``.get_json()`` / ``.data``
   / ``.values`` / ``.files`` read from sync extension code return values, not coroutines.
 
-Limits: extension code that renders templates with ``flask.render_template``, subclasses
+Limits: extension code that streams templates (``flask.stream_template``), subclasses
 ``flask.Flask`` or overrides the app's own methods (Flask-RESTful, Flask-Admin) still needs
 its Quart counterpart; a sync extension call that needs the request body from the event loop
 thread itself raises RuntimeError saying so. Edit freely; delete the module (and its imports)
@@ -36,6 +38,7 @@ import typing as t
 
 import flask.globals
 import flask.helpers
+import flask.templating
 import quart.ctx
 import quart.globals
 from quart import Quart
@@ -230,6 +233,26 @@ def _bridge_make_response() -> None:
     original.__code__ = make_response.__code__
 
 
+_flask_render: t.Callable[..., str] = flask.templating._render
+
+
+def _render(app: t.Any, template: t.Any, context: dict[str, t.Any]) -> str:
+    """``flask.render_template`` / ``render_template_string`` for a Quart app: its context
+    processors run and the template renders in Quart's async Jinja environment."""
+    if not isinstance(app, Quart):
+        return _flask_render(app, template, context)
+    return t.cast(str, _run_here(_render_on_quart(app, template, context)))
+
+
+async def _render_on_quart(app: Quart, template: t.Any, context: dict[str, t.Any]) -> str:
+    update: t.Any = app.update_template_context
+    if len(inspect.signature(update).parameters) == 2:  # Quart >= 0.23: (ctx, context)
+        await update(quart.globals.app_ctx._get_current_object(), context)
+    else:
+        await update(context)
+    return t.cast(str, await template.render_async(context))
+
+
 def bridge_flask_extensions() -> None:
     """Install the bridge (once; importing this module does)."""
     if getattr(Quart, "_flask_bridge", False):
@@ -244,6 +267,7 @@ def bridge_flask_extensions() -> None:
     app_class.ensure_sync = _ensure_sync
     app_class.ensure_async = _awaiting_ensure_async(app_class.ensure_async)
     _bridge_make_response()
+    flask.templating._render = _render  # render_template looks it up when called
     app_class._flask_bridge = True
 
 
