@@ -7,6 +7,7 @@ import concurrent.futures
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import time
@@ -67,7 +68,17 @@ def fetch_command(args: argparse.Namespace, apps: list[App]) -> int:
     return 0
 
 
+def _stop_on_signal(signum: int, _frame: object) -> None:
+    """End every app's commands and exit at once: the apps finished so far are saved already;
+    waiting for the worker threads would let them start their next command."""
+    runner.stop_all_commands()
+    print(f"stopped by signal {signum}; results of the finished apps are kept", file=sys.stderr)
+    os._exit(128 + signum)
+
+
 def run_command(args: argparse.Namespace, apps: list[App]) -> int:
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _stop_on_signal)
     paths = runner.Paths(cache=args.cache.expanduser().resolve(), tool=args.tool.resolve())
     for app in apps:
         snapshots.snapshot_path(paths.snapshots, app)
@@ -131,7 +142,10 @@ def _save_results(results: dict[str, Any]) -> None:
     """Write the results of the apps still in the manifest (the in-memory results keep all)."""
     manifest_names = {app.name for app in load_manifest()}
     kept = {name: result for name, result in results["apps"].items() if name in manifest_names}
-    RESULTS.write_text(json.dumps({**results, "apps": kept}, indent=1, sort_keys=True) + "\n")
+    text = json.dumps({**results, "apps": kept}, indent=1, sort_keys=True) + "\n"
+    temporary = RESULTS.with_suffix(".json.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(RESULTS)  # a stop mid-write leaves the previous results whole
 
 
 def _write_doc(results: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ server a suite started outlives it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -15,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,6 +85,21 @@ class CommandResult:
     seconds: float
 
 
+# Every command still running, so a signal can end them all (each has its own session: the
+# terminal's Ctrl-C never reaches them, and a killed runner would leave them running).
+_LIVE: set[subprocess.Popen[Any]] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+def stop_all_commands() -> None:
+    """Kill every running command's process group (called on SIGINT/SIGTERM)."""
+    with _LIVE_LOCK:
+        live = list(_LIVE)
+    for process in live:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
 def run_command(
     command: str | list[str], cwd: Path, env: dict[str, str], log: Path, deadline: Deadline
 ) -> CommandResult:
@@ -102,6 +119,8 @@ def run_command(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        with _LIVE_LOCK:
+            _LIVE.add(process)
         try:
             returncode = process.wait(timeout=deadline.remaining())
         except subprocess.TimeoutExpired:
@@ -111,6 +130,8 @@ def run_command(
             raise AppTimeout(f"the app's time ran out during `{shown[:80]}`") from None
         finally:
             _kill_group(process)
+            with _LIVE_LOCK:
+                _LIVE.discard(process)
     return CommandResult(returncode, time.monotonic() - start)
 
 

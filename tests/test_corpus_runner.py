@@ -146,3 +146,55 @@ def test_a_second_run_that_would_change_a_file_names_it(tmp_path: Path) -> None:
     returncode, report = _second_run(tmp_path)  # never migrated: the whole file is pending
     assert changed_on_second_run(returncode, report) == ["views.py"]
     assert changed_on_second_run(3, report) is None
+
+
+STOPPED_RUNNER = """
+import sys, threading, time
+from pathlib import Path
+from corpus import __main__ as cli, runner
+
+out = Path(sys.argv[1])
+deadline = runner.Deadline(60)
+for signum in (cli.signal.SIGINT, cli.signal.SIGTERM):
+    cli.signal.signal(signum, cli._stop_on_signal)
+command = f"echo $$ > {out / 'pid'}; exec sleep 60"
+threading.Thread(
+    target=runner.run_command,
+    args=(command, out, {"PATH": "/bin:/usr/bin"}, out / "log", deadline),
+    daemon=True,
+).start()
+time.sleep(60)
+"""
+
+
+def test_a_stopped_runner_leaves_no_command_running(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-c", STOPPED_RUNNER, str(tmp_path)],
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    pid_file = tmp_path / "pid"
+    for _ in range(200):
+        if pid_file.is_file() and pid_file.read_text().strip():
+            break
+        time.sleep(0.05)
+    child = int(pid_file.read_text())
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 128 + signal.SIGTERM
+    for _ in range(100):
+        if not _alive(child):
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError(f"command {child} outlived the stopped runner")
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting for a parent that may never reap it."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "State:\tZ" not in status
