@@ -229,3 +229,22 @@ def test_flask_session_stays_beside_quart_session_when_an_import_is_left(tmp_pat
     assert "sessions.py:1:1 F2Q407 error: `import flask_session` was left as it is" in (
         result.stderr
     )
+
+
+def test_flask_babel_stays_beside_quart_babel_when_an_import_is_left(tmp_path: Path) -> None:
+    # locales.py monkeypatches Flask-Babel (no quart-babel counterpart): it is left on
+    # Flask-Babel and must still import; views.py converts (searxng: 339 tests failed to import)
+    (tmp_path / "views.py").write_text("from flask_babel import gettext\n\nHELLO = gettext\n")
+    (tmp_path / "locales.py").write_text(
+        "import flask_babel\n\n\ndef mine():\n    return None\n\n\n"
+        "flask_babel.get_translations = mine\n"
+    )
+    (tmp_path / "requirements.txt").write_text("Flask>=2.3\nFlask-Babel>=4.0\n")
+    result = CliRunner().invoke(main, ["migrate", str(tmp_path)])
+    assert result.exit_code == 4, result.stderr  # errors left for review
+    assert (tmp_path / "requirements.txt").read_text() == (
+        "quart>=0.22\nFlask-Babel>=4.0\nquart-babel>=1.0\n"
+    )
+    assert "from quart_babel import gettext" in (tmp_path / "views.py").read_text()
+    assert (tmp_path / "locales.py").read_text().startswith("import flask_babel\n")
+    assert "Flask-Babel stays in the dependency lists beside quart-babel" in result.stderr

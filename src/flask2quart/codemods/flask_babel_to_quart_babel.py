@@ -14,9 +14,9 @@ default ``Domain`` outside a request; that domain's translations for the current
 ``NullTranslations`` outside a request). ``import flask_babel`` becomes the aliased import when
 every ``flask_babel.X`` in the module is one quart-babel exports and none is assigned (a
 monkeypatch of Flask-Babel's globals has no counterpart: quart-babel's Jinja callables and
-shortcuts read their own module's names). Anything else stays on Flask-Babel and is an error:
-the converted project installs quart-babel instead, so that module will not import.
-The dependency lists get quart-babel instead of Flask-Babel.
+shortcuts read their own module's names). Anything else stays on Flask-Babel and is an error;
+Flask-Babel then stays in the dependency lists beside quart-babel, so that module still imports.
+Otherwise the dependency lists get quart-babel instead of Flask-Babel.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from .extension_inventory import mark_handled
 # Names quart-babel defines outside its package namespace, with Flask-Babel's semantics.
 DOMAIN_MODULE = "quart_babel.domain"
 DOMAIN_NAMES = frozenset({"get_domain", "get_translations"})
-WILL_NOT_IMPORT = (
-    "the converted project installs quart-babel instead of Flask-Babel, so this module will "
-    "not import (ModuleNotFoundError: flask_babel)"
+KEPT_BESIDE = (
+    "Flask-Babel stays in the dependency lists beside quart-babel so that this module still "
+    "imports, but what it does to Flask-Babel no longer reaches the app's translations"
 )
 
 
@@ -142,13 +142,14 @@ class FlaskBabelToQuartBabel(ModuleSwap):
         )
 
     def _report_left(self, node: cst.CSTNode, why: str) -> None:
-        # The project moves to quart-babel all the same (what WILL_NOT_IMPORT says): a module
-        # left on Flask-Babel could not work on a Quart app anyway.
+        # The app moves to quart-babel all the same; the module left on Flask-Babel must still
+        # import (a ModuleNotFoundError would fail every test that imports it, searxng: 339).
         self.context.data[self.id] = True
+        self.keep_extension()
         self.context.report(
             node,
             self.id,
             "error",
-            f"quart-babel: {why}; it was left on Flask-Babel: " + WILL_NOT_IMPORT,
+            f"quart-babel: {why}; it was left on Flask-Babel: " + KEPT_BESIDE,
             f"replace it by hand ({self.extension.docs})",
         )
