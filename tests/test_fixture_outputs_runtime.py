@@ -18,6 +18,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "rules"
 RUNNABLE = {
     "await_quart_apis/a-private-method-called-by-its-mangled-name-is-awaited": 1,
     "await_test_client/a-client-method-wrapped-by-a-helper-is-awaited-inside-it": 1,
+    "await_test_client/a-client-a-fixture-gives-the-test-class-is-awaited": 1,
     "await_test_responses/an-annotated-helper-parameter-still-takes-the-call-sites-type": 1,
 }
 

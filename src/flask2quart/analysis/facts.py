@@ -98,6 +98,8 @@ class FileFacts:
     rule_facts: dict[str, Any] = field(default_factory=dict)
     # the file opts out of rewriting (``flask2quart: skip-file``): its functions stay as written
     opted_out: bool = False
+    # attributes pytest fixtures give test classes (``request.cls.client = client``)
+    injected_attrs: dict[str, tuple[Ref, ...]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -125,6 +127,7 @@ class FileFacts:
             ],
             rule_facts={k: from_json(v) for k, v in data.get("rule_facts", {}).items()},
             opted_out=data.get("opted_out", False),
+            injected_attrs={k: from_json(v) for k, v in data.get("injected_attrs", {}).items()},
         )
 
 
@@ -256,6 +259,10 @@ def extract_facts(model: FileModel) -> FileFacts:
         classes=classes,
         module_calls=calls.get(None, []),
         module_value_uses=uses.get(None, []),
+        injected_attrs={
+            name: tuple(model.ref_of(value, scope) for value, scope in values)
+            for name, values in model.injected_attrs.items()
+        },
     )
 
 

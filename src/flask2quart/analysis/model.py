@@ -162,6 +162,8 @@ class FileModel:
         self.genexp_consumers: dict[cst.GeneratorExp, cst.Call] = {}
         # calls whose result is passed straight to another call (``asyncio.run(main())``)
         self.passed_calls: set[cst.Call] = set()
+        # ``request.cls.client = client`` in a pytest fixture: attributes given to test classes
+        self.injected_attrs: dict[str, list[tuple[cst.BaseExpression, Scope]]] = {}
         self._ref_cache: dict[int, Ref] = {}
         self._resolving: set[int] = set()
 
@@ -455,6 +457,13 @@ class ModelBuilder(cst.CSTVisitor):
 
     def _record_instance_attribute(self, target: cst.Attribute, binding: Binding) -> None:
         owner = self.functions[-1] if self.functions else None
+        if owner is not None and _is_request_cls(target.value, owner.params):
+            if binding.kind == "value" and binding.node is not None and binding.scope is not None:
+                assert isinstance(binding.node, cst.BaseExpression)
+                self.model.injected_attrs.setdefault(target.attr.value, []).append(
+                    (binding.node, binding.scope)
+                )
+            return
         if (
             owner is None
             or owner.class_info is None
@@ -816,3 +825,15 @@ def build_model(
     model = FileModel(module, module_name, is_package)
     module.visit(ModelBuilder(model, interesting_attributes, interesting_names))
     return model
+
+
+def _is_request_cls(node: cst.BaseExpression, params: list[str]) -> bool:
+    """``request.cls`` where ``request`` is the function's parameter (pytest's fixture request):
+    what a fixture assigns there becomes an attribute of the requesting test's class."""
+    return (
+        isinstance(node, cst.Attribute)
+        and node.attr.value == "cls"
+        and isinstance(node.value, cst.Name)
+        and node.value.value == "request"
+        and "request" in params
+    )

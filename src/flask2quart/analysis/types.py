@@ -60,6 +60,10 @@ class ProgramIndex:
     # another name a module is imported by -> its name here: ``beetsplug.web`` for the package
     # ``web`` inside the namespace package ``beetsplug`` (a folder without ``__init__.py``)
     aliases: dict[str, str] = field(default_factory=dict)
+    # attributes pytest fixtures give test classes (``request.cls.client = client``), and the
+    # classes of test modules they may reach
+    injected_attrs: dict[str, list[Ref]] = field(default_factory=dict)
+    test_classes: set[str] = field(default_factory=set)
 
     @classmethod
     def build(
@@ -77,6 +81,10 @@ class ProgramIndex:
         for facts in files:
             index.modules.add(facts.module)
             index.bindings[facts.module] = facts.bindings
+            for name, refs in facts.injected_attrs.items():
+                index.injected_attrs.setdefault(name, []).extend(refs)
+            if facts.is_test_module:
+                index.test_classes.update(klass.fqn for klass in facts.classes)
             for function in facts.functions:
                 index.functions[function.fqn] = _summary(function, facts.is_test_module)
             for klass in facts.classes:
@@ -162,6 +170,7 @@ class Evaluator:
         self._active: set[int] = set()
         self._mro: dict[str, list[str]] = {}
         self._star_active: set[str] = set()  # modules whose star imports are being searched
+        self._test_class_bases: set[str] | None = None
         # Hash-consing. A reference is a DAG of shared tuples: ``q = q.where(...)`` assigned n
         # times makes each binding's reference contain the union of the others, so a reference
         # of a hundred distinct tuples can be 10^11 tuples long written out. Python hashes and
@@ -386,7 +395,24 @@ class Evaluator:
             found = self._own_member(klass, name, instance)
             if found is not None:
                 return found
+        injected = self.index.injected_attrs.get(name)
+        if instance and injected and class_fqn in self._test_classes_and_bases():
+            return self._union([self.evaluate(ref) for ref in injected])
         return UNKNOWN_TYPE
+
+    def _test_classes_and_bases(self) -> set[str]:
+        """Test classes and the program's classes they derive from (a helper base class in a
+        non-test module reads ``self.client`` too)."""
+        if self._test_class_bases is None:
+            self._test_class_bases = set()  # a cycle guard while the MROs below are computed
+            found = {
+                klass
+                for test_class in self.index.test_classes
+                for klass in self.mro(test_class)
+                if klass in self.index.classes
+            }
+            self._test_class_bases = found
+        return self._test_class_bases
 
     def _own_member(self, klass: str, name: str, instance: bool) -> Type | None:
         summary = self.index.classes.get(klass)
