@@ -388,6 +388,8 @@ class _Solver:
         if not packages:
             return None
         key, _ = self._decorator_key(ref)
+        if key in self.seeds.transparent_decorators:
+            return None  # transparent everywhere, not only on views
         if key is not None and _in_packages(key, packages):
             return key
         target = ref[1] if ref[0] == "c" else ref

@@ -88,6 +88,8 @@ class _SyncBodyRequest:
         object.__setattr__(self, "_request", request)
 
     def __getattr__(self, name: str) -> t.Any:
+        if name == "_request":  # not set yet (a copy made without __init__): no recursion
+            raise AttributeError(name)
         value = getattr(self._request, name)
         if name in _BODY_ATTRIBUTES and inspect.isawaitable(value):
             return _run_here(value)
@@ -117,6 +119,8 @@ class _FlaskRequestContext:
         self.request = _SyncBodyRequest(context.request)
 
     def __getattr__(self, name: str) -> t.Any:
+        if name in ("_context", "request"):  # not set yet (a copy made without __init__)
+            raise AttributeError(name)
         return getattr(self._context, name)
 
 
