@@ -36,6 +36,7 @@ class FunctionSummary:
     decorators: tuple[Ref, ...]
     takes_fixtures: bool
     is_static: bool
+    is_classmethod: bool = False
 
 
 @dataclass(slots=True)
@@ -119,11 +120,13 @@ def _record_call_arguments(index: ProgramIndex, evaluator: Evaluator, call: Call
         return
     fqn = str(callee[1])
     summary = index.functions[fqn]
+    # an instance's method, or a classmethod called on its class (``Form.build(request)``):
+    # the first parameter is bound, the call's arguments start at the second
+    owner = evaluator.evaluate(call.func[1])[0] if call.func[0] == "a" else None
     bound = (
         summary.class_fqn is not None
-        and call.func[0] == "a"
-        and evaluator.evaluate(call.func[1])[0] in ("obj", "sup")
         and not summary.is_static
+        and (owner in ("obj", "sup") or (owner == "cls" and summary.is_classmethod))
     )
     index.call_arguments.setdefault(fqn, []).append((bound, call.args, call.keywords))
 
@@ -142,6 +145,7 @@ def _summary(function: FunctionFacts, in_test_module: bool) -> FunctionSummary:
         # parameter must not take the type of a ``client`` fixture.
         takes_fixtures=in_test_module or function.name.startswith("test"),
         is_static=any(d.ref == ("g", "builtins.staticmethod") for d in function.decorators),
+        is_classmethod=any(d.ref == ("g", "builtins.classmethod") for d in function.decorators),
     )
 
 
