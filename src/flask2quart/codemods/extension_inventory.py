@@ -36,6 +36,13 @@ LEFT_KEY = "extensions_left"  # extension names a conversion rule ran on and lef
 _VERDICT_ORDER = {"blocker": 0, "converted": 1, "bridged": 2, "unchanged": 3}
 
 
+def is_local_module(context: FileContext, module: str) -> bool:
+    """Whether ``module``'s top-level package is the program's own (a ``flask_helpers`` of the
+    app, a generated module), not an installed extension."""
+    top = module.split(".", 1)[0]
+    return any(m == top or m.startswith(top + ".") for m in context.evaluator.index.modules)
+
+
 def mark_handled(context: FileContext, extension: str) -> None:
     """Called by a conversion rule when it has processed an import of its extension."""
     handled: list[str] = context.data.setdefault(HANDLED_KEY, [])
@@ -61,10 +68,7 @@ class ExtensionInventory(Rule):
         self._imports: list[tuple[cst.CSTNode, str]] = []
 
     def _is_local(self, module: str) -> bool:
-        top = module.split(".", 1)[0]
-        return any(
-            m == top or m.startswith(top + ".") for m in self.context.evaluator.index.modules
-        )
+        return is_local_module(self.context, module)
 
     def _record(self, node: cst.CSTNode, module: str) -> None:
         extension = extension_module(module)

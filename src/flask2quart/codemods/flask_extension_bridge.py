@@ -34,7 +34,7 @@ from flask2quart.analysis.model import dotted_name
 
 from ._extensions import EXTENSIONS, extension_for, extension_module
 from ._generated import generated_module, write_generated
-from .extension_inventory import mark_handled
+from .extension_inventory import is_local_module, mark_handled
 
 MODULE_NAME = "flask_bridge"
 FUNCTION_NAME = "bridge_flask_extensions"
@@ -79,12 +79,8 @@ class FlaskExtensionBridge(Rule):
         index = self.context.evaluator.index
         return bridge_module(index.modules, index.functions)
 
-    def _is_local(self, module: str) -> bool:
-        top = module.split(".", 1)[0]
-        return top in self.context.evaluator.index.modules
-
     def _record(self, module: str) -> None:
-        if not needs_bridge(module) or self._is_local(module):
+        if not needs_bridge(module) or is_local_module(self.context, module):
             return
         extension = extension_module(module)
         assert extension is not None
