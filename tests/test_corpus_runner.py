@@ -35,6 +35,28 @@ def test_recorder_attributes_never_awaited_warnings_to_their_test(tmp_path: Path
     assert (tests["test_fails"].outcome, tests["test_fails"].exc_type) == ("failed", "KeyError")
 
 
+# What CPython 3.11.7 does to pytest's long tracebacks now and then (timesketch's suite).
+AST_PARSE_CRASH = """
+import _pytest._code.code
+
+def crash(*args, **kwargs):
+    raise SystemError("AST constructor recursion depth mismatch (before=48, after=46)")
+
+_pytest._code.code.getstatementrange_ast = crash
+"""
+
+
+def test_recorder_keeps_the_suite_going_when_pytest_cannot_format_a_failure(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "conftest.py").write_text(AST_PARSE_CRASH)
+    (tmp_path / "test_suite.py").write_text(SUITE)
+    suite = _recorded_suite(tmp_path)
+    tests = {nodeid.split("::")[-1]: test for nodeid, test in suite.tests.items()}
+    assert (tests["test_fails"].outcome, tests["test_fails"].exc_type) == ("failed", "KeyError")
+    assert tests["test_plain"].true_pass
+
+
 def _recorded_suite(tmp_path: Path) -> SuiteRun:
     record = tmp_path / "record.json"
     env = {**os.environ, "CORPUS_RECORD": str(record), "PYTHONPATH": str(PLUGIN_DIR)}

@@ -39,6 +39,8 @@ def _emit(**event: Any) -> None:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
     outcome = yield
+    if outcome.excinfo is not None:  # making the report itself failed
+        outcome.force_result(_report_with_native_traceback(item, call))
     report = outcome.get_result()
     excinfo = call.excinfo if report.failed else None
     _emit(
@@ -49,6 +51,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
         exc_type=excinfo.typename if excinfo else "",
         message=_first_line(str(excinfo.value)) if excinfo else "",
     )
+
+
+def _report_with_native_traceback(
+    item: pytest.Item, call: pytest.CallInfo[Any]
+) -> pytest.TestReport:
+    """The report pytest failed to make, its failure formatted by Python's own traceback module.
+
+    pytest's long tracebacks re-parse each frame's source, and CPython 3.11.7 can fail there
+    ("SystemError: AST constructor recursion depth mismatch"): an INTERNALERROR that ends the
+    whole suite at its first such failure, leaving every later test unrecorded.
+    """
+    option = item.config.option
+    style = option.tbstyle
+    option.tbstyle = "native"
+    try:
+        return pytest.TestReport.from_item_and_call(item, call)
+    finally:
+        option.tbstyle = style
 
 
 @pytest.hookimpl(hookwrapper=True)
