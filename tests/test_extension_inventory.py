@@ -11,7 +11,7 @@ from flask2quart.cli import main
 
 FILES = {
     "shop/__init__.py": "from flask import Flask\nfrom flask_cors import CORS\n",
-    "shop/models.py": "from flask_sqlalchemy import SQLAlchemy\nfrom flask_restful import Api\n",
+    "shop/models.py": "from flask_sqlalchemy import SQLAlchemy\nfrom flask_restx import Api\n",
     "shop/forms.py": "from flask_wtf import FlaskForm\nimport flask_mystery\nimport flask_login\n",
     "shop/flask_helpers.py": "VALUE = 1\n",
     "shop/views.py": "from shop import flask_helpers\nfrom flask_cors import cross_origin\n",
@@ -38,7 +38,7 @@ def test_json_lists_every_extension_with_its_verdict(tmp_path: Path) -> None:
     entries, _, _ = inventory(project(tmp_path), "--check")
     summary = [(e["name"], e["verdict"], e["rule"]) for e in entries]
     assert summary == [
-        ("Flask-RESTful", "blocker", ""),
+        ("Flask-RESTX", "blocker", ""),
         ("flask_mystery", "blocker", ""),
         ("Flask-CORS", "converted", "F2Q404"),
         ("Flask-SQLAlchemy", "converted", "F2Q402"),
@@ -82,7 +82,7 @@ def test_plan_prints_only_the_inventory_and_writes_nothing(tmp_path: Path) -> No
         "0 working unchanged)"
     )
     assert [line.split()[:2] for line in lines[1::2]] == [
-        ["blocker", "Flask-RESTful"],
+        ["blocker", "Flask-RESTX"],
         ["blocker", "flask_mystery"],
         ["converted", "Flask-CORS"],
         ["converted", "Flask-SQLAlchemy"],
@@ -97,7 +97,7 @@ def test_plan_prints_only_the_inventory_and_writes_nothing(tmp_path: Path) -> No
 def test_the_text_report_starts_with_the_inventory(tmp_path: Path) -> None:
     _, _, err = inventory(project(tmp_path), "--check")
     assert err.startswith("Flask extensions imported: 6 ")
-    assert "Flask-RESTful does not work on Quart" in err
+    assert "Flask-RESTX does not work on Quart" in err
 
 
 def test_no_extensions_no_inventory(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """F2Q409's bridge, proven per extension: the extensions-bridged fixture project (Flask-Login,
-Flask-HTTPAuth, Flask-JWT-Extended, Flask-Caching, Flask-Talisman and Flask-Mail, kept as they
-are) passes its own suite on Flask, and its converted suite passes on Quart 0.22 and 0.23,
-through views that became ``async def`` behind the extensions' decorators, with every
+Flask-HTTPAuth, Flask-JWT-Extended, Flask-Caching, Flask-Talisman, Flask-Mail and Flask-RESTful,
+kept as they are) passes its own suite on Flask, and its converted suite passes on Quart 0.22
+and 0.23, through views that became ``async def`` behind the extensions' decorators, with every
 "never awaited" warning an error. The table in ``codemods/_extensions.py`` marks an extension
 "bridged" only if this suite uses it.
 """
@@ -17,7 +17,7 @@ from flask2quart.codemods._extensions import EXTENSIONS
 from tests._sample_suites import SuitePython, run_app_suite, run_on_quart, suite_pythons
 
 CASE = Path(__file__).resolve().parent / "fixtures" / "projects" / "extensions-bridged"
-TESTS = 8
+TESTS = 11
 
 
 def test_original_suite_passes_on_flask(tmp_path: Path) -> None:
@@ -44,6 +44,12 @@ def test_the_views_behind_the_extensions_decorators_became_async() -> None:
         "@cache.cached(timeout=60)\nasync def stats():",
     ):
         assert decorated in views
+
+
+def test_the_flask_restful_methods_that_await_became_async() -> None:
+    api = (CASE / "after" / "notes" / "api.py").read_text(encoding="utf-8")
+    assert "@marshal_with(NOTE_FIELDS)\n    async def post(self, owner):" in api
+    assert "    async def put(self, note_id):\n        args = text_parser.parse_args()" in api
 
 
 def test_every_bridged_extension_is_used_by_the_proving_suite() -> None:

@@ -161,10 +161,13 @@ EXTENSIONS: tuple[Extension, ...] = (
     Extension(
         "Flask-RESTful",
         ("flask_restful",),
-        "blocker",
-        "quart-schema",
-        "https://quart-schema.readthedocs.io/",
-        "Api/Resource -> MethodView + add_url_rule; reqparse -> @validate_request(Dataclass)",
+        "bridged",
+        "",
+        BRIDGE_DOCS,
+        "Api, Resource methods that become async (also behind method_decorators and "
+        "@marshal_with), reqparse, abort and its JSON errors work; quart-schema is the "
+        "native counterpart",
+        rule="F2Q409",
     ),
     Extension(
         "Flask-RESTX",

@@ -18,11 +18,13 @@ context also Flask's, on Quart 0.22 (separate request context) and 0.23 (merged)
 * ``flask.render_template(...)`` / ``render_template_string(...)`` run Quart's context
   processors and render in its async Jinja environment;
 * ``flask.make_response(...)`` and ``request.form`` / ``.json`` / ``.get_json()`` / ``.data``
-  / ``.values`` / ``.files`` read from sync extension code return values, not coroutines.
+  / ``.values`` / ``.files`` read from sync extension code return values, not coroutines;
+* Flask-RESTful's resources may have ``async def`` methods, return Quart's responses, and
+  answer errors with its JSON.
 
 Limits: extension code that streams templates (``flask.stream_template``), subclasses
-``flask.Flask`` or overrides the app's own methods (Flask-RESTful, Flask-Admin) still needs
-its Quart counterpart; a sync extension call that needs the request body from the event loop
+``flask.Flask`` or overrides the app's own methods (Flask-Admin) still needs its Quart
+counterpart; a sync extension call that needs the request body from the event loop
 thread itself raises RuntimeError saying so. Edit freely; delete the module (and its imports)
 once no Flask extension is left.
 """
@@ -30,6 +32,7 @@ once no Flask extension is left.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import inspect
@@ -184,10 +187,27 @@ def _ensure_sync(self: Quart, func: t.Callable[..., t.Any]) -> t.Callable[..., t
             asyncio.get_running_loop()
         except RuntimeError:
             if loop is not None:
+                _read_body_first()
                 return asyncio.run_coroutine_threadsafe(func(*args, **kwargs), loop).result()
         return func(*args, **kwargs)  # on the loop: awaited by whoever gets it (below)
 
     return run
+
+
+def _read_body_first() -> None:
+    """From a worker thread, before an ``async def`` view runs on the loop: read and parse the
+    request body, so sync extension code that the view calls on the loop's own thread
+    (``reqparse``, webargs) finds it there (on Python 3.11 reading it would have to wait)."""
+    if flask.globals._cv_request.get(None) is None:
+        return
+    request: t.Any = flask.globals.request
+    request.get_data()
+    request.get_data(parse_form_data=True)  # form, files, values
+    if request.is_json:
+        request.get_json(silent=True)
+        # malformed JSON: the view's own read reports it
+        with contextlib.suppress(Exception):
+            request.get_json()
 
 
 def _awaiting_ensure_async(
@@ -257,6 +277,70 @@ async def _render_on_quart(app: Quart, template: t.Any, context: dict[str, t.Any
     return t.cast(str, await template.render_async(context))
 
 
+def _bridge_flask_restful() -> None:
+    """Flask-RESTful on Quart: a Resource's ``async def`` methods run to their end (also
+    behind ``method_decorators`` and ``@marshal_with``), Quart's responses pass through as
+    responses, and its JSON error handler answers Quart's awaited exception handlers."""
+    try:
+        import flask_restful  # type: ignore[import-untyped]
+    except ImportError:
+        return
+    restful: t.Any = flask_restful
+    restful.ResponseBase = (restful.ResponseBase, quart.Response)  # read at call time
+    restful.Resource.dispatch_request = _restful_dispatch(restful.Resource.dispatch_request)
+    restful.Api.error_router = _restful_error_router(restful.Api.error_router)
+    for decorator in (restful.marshal_with, restful.marshal_with_field):
+        decorator.__call__ = _wrapping_sync(decorator.__call__)
+
+
+def _restful_dispatch(dispatch: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+    @functools.wraps(dispatch)
+    def run(self: t.Any, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        app: t.Any = flask.globals.current_app
+        for name in {t.cast(t.Any, flask.globals.request).method.lower(), "get"}:
+            method = getattr(self, name, None)
+            if inspect.iscoroutinefunction(method):  # shadowed on this per-request instance
+                setattr(self, name, app.ensure_sync(method))
+        return dispatch(self, *args, **kwargs)
+
+    return run
+
+
+def _restful_error_router(router: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+    """Quart awaits its exception handlers, and 0.23 passes them the context first."""
+
+    @functools.wraps(router)
+    def route(self: t.Any, original_handler: t.Callable[..., t.Any], *args: t.Any) -> t.Any:
+        if not inspect.iscoroutinefunction(original_handler):  # a Flask app's
+            return router(self, original_handler, *args)
+
+        async def routed() -> t.Any:
+            if self._has_fr_route():  # the same choice as Flask-RESTful's own router
+                with contextlib.suppress(Exception):  # left to the app's handler, as it does
+                    return self.handle_error(args[-1])
+            return await original_handler(*args)
+
+        return routed()
+
+    return route
+
+
+def _wrapping_sync(decorate: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+    @functools.wraps(decorate)
+    def bridged(self: t.Any, func: t.Callable[..., t.Any]) -> t.Any:
+        if not inspect.iscoroutinefunction(func):
+            return decorate(self, func)
+
+        @functools.wraps(func)
+        def run(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            app: t.Any = flask.globals.current_app
+            return app.ensure_sync(func)(*args, **kwargs)
+
+        return decorate(self, run)
+
+    return bridged
+
+
 def bridge_flask_extensions() -> None:
     """Install the bridge (once; importing this module does)."""
     if getattr(Quart, "_flask_bridge", False):
@@ -272,6 +356,7 @@ def bridge_flask_extensions() -> None:
     app_class.ensure_async = _awaiting_ensure_async(app_class.ensure_async)
     _bridge_make_response()
     flask.templating._render = _render  # render_template looks it up when called
+    _bridge_flask_restful()
     app_class._flask_bridge = True
 
 

@@ -1,7 +1,7 @@
 """F2Q409: Flask extensions that only read Flask's globals keep working, through a generated bridge.
 
-Flask-Login, Flask-HTTPAuth, Flask-JWT-Extended, Flask-Caching, Flask-Talisman and Flask-Mail
-import fine on Quart and fail on the first request: they read ``flask.current_app`` /
+Flask-Login, Flask-HTTPAuth, Flask-JWT-Extended, Flask-Caching, Flask-Talisman, Flask-Mail and
+Flask-RESTful import fine on Quart and fail on the first request: they read ``flask.current_app`` /
 ``flask.request`` / ``flask.g``, which Quart never sets, and call views through
 ``current_app.ensure_sync``, which Quart lacks. Porting each to a Quart counterpart changes the
 app's API (quart-auth has no user loader); quart-flask-patch swaps the ``flask`` module and
@@ -61,15 +61,22 @@ class FlaskExtensionBridge(Rule):
     id = "F2Q409"
     name = "flask-extension-bridge"
     summary = (
-        "Flask-Login, -HTTPAuth, -JWT-Extended, -Caching, -Talisman, -Mail kept, through a "
-        "generated bridge that makes Quart's context Flask's"
+        "Flask-Login, -HTTPAuth, -JWT-Extended, -Caching, -Talisman, -Mail, -RESTful kept, "
+        "through a generated bridge that makes Quart's context Flask's"
     )
     triggers = frozenset(BRIDGED_MODULES)
     view_decorator_packages: ClassVar[frozenset[str]] = BRIDGED_MODULES
     # Flask-Login's login_required calls what it wraps through current_app.ensure_sync (the
     # bridge's), so it is transparent on any method, not only on views: a Flask-RESTful
     # Resource's post() behind it is async like a view's (timesketch: 320 tests).
-    transparent_decorators: ClassVar[frozenset[str]] = frozenset({"flask_login.login_required"})
+    # The bridge makes Flask-RESTful's marshal_with run an async method it wraps.
+    transparent_decorators: ClassVar[frozenset[str]] = frozenset(
+        {
+            "flask_login.login_required",
+            "flask_restful.marshal_with",
+            "flask_restful.marshal_with_field",
+        }
+    )
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
