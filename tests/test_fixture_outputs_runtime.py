@@ -20,6 +20,7 @@ RUNNABLE = {
     "await_test_client/a-client-method-wrapped-by-a-helper-is-awaited-inside-it": 1,
     "await_test_client/a-client-a-fixture-gives-the-test-class-is-awaited": 1,
     "await_test_responses/an-annotated-helper-parameter-still-takes-the-call-sites-type": 1,
+    "test_client_subclass_arguments/a-csrf-client-adds-its-token-to-the-form": 1,
 }
 
 

@@ -57,6 +57,7 @@ from .stream_with_context import StreamWithContext
 from .template_attribute import TemplateAttribute
 from .test_client_arguments import TestClientArguments
 from .test_client_attributes import TestClientAttributes
+from .test_client_subclass_arguments import TestClientSubclassArguments
 from .view_errors_in_tests import ViewErrorsInTests
 from .wsgi_only_apis import WsgiOnlyApis
 
@@ -89,6 +90,7 @@ RULES: tuple[type[Rule], ...] = (
     QuartConfigDefaults,
     BackgroundWork,
     TestClientArguments,
+    TestClientSubclassArguments,
     TestClientAttributes,
     FlaskStyleTestClient,
     PytestFlaskFixtures,  # finish() only: the conftest edit, after every file is converted
