@@ -1,7 +1,7 @@
 """F2Q314, run: the pytest-flask-suite fixture project (tests that use pytest-flask's ``client``,
-``config`` and ``options`` marker, with its autouse request context) passes on Flask, and its
-converted suite passes on Quart 0.22 and 0.23 with pytest-flask still installed and every
-"never awaited" warning an error. Before, every test errored at setup."""
+``config`` and ``options`` marker, and a test relying on its autouse request context) passes on
+Flask, and its converted suite passes on Quart 0.22 and 0.23 with pytest-flask still installed
+and every "never awaited" warning an error. Before, every test errored at setup."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ CASE = Path(__file__).resolve().parent / "fixtures" / "projects" / "pytest-flask
 def test_original_suite_passes_on_flask_with_pytest_flask(tmp_path: Path) -> None:
     shutil.copytree(CASE / "before", tmp_path / "app")
     result = run_app_suite(tmp_path / "app", "-W", "error::RuntimeWarning", pytest_flask=True)
-    assert result.outcomes == {"passed": 4}, result.output
+    assert result.outcomes == {"passed": 5}, result.output
 
 
 @pytest.mark.parametrize("target", suite_pythons())
@@ -30,7 +30,7 @@ def test_converted_suite_passes_on_quart_with_pytest_flask(
     result = run_on_quart(
         tmp_path / "app", target, "-W", "error::RuntimeWarning", pytest_flask=True
     )
-    assert result.outcomes == {"passed": 4}, result.output
+    assert result.outcomes == {"passed": 5}, result.output
 
 
 def test_a_second_run_changes_nothing(tmp_path: Path) -> None:
@@ -66,7 +66,7 @@ def test_own_client_fixture_is_kept_and_a_missing_conftest_is_created(tmp_path: 
     conftest = (work / "tests" / "conftest.py").read_text()
     compile(conftest, "conftest.py", "exec")
     assert conftest.startswith("import pytest\n")
-    assert "def _push_request_context():" in conftest
+    assert "def _push_request_context(request):" in conftest
     assert "def client(" not in conftest
     assert [f.rule for f in report.findings if f.rule == "F2Q314"] == ["F2Q314"]
 

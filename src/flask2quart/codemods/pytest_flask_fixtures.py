@@ -9,12 +9,13 @@ app.test_client()``, which Quart's client does not support synchronously. Its ot
 
 When the project declares pytest-flask (a dependency list names it), this rule appends to the
 top conftest.py of each test tree (creating one where there is none) a fixture of the same name
-that pushes nothing (a conftest fixture overrides a plugin's), and, unless the project defines
-its own ``client``, one returning ``app.test_client()``. A test that relied on the implicit
-context (``url_for`` in the test body) then fails saying it is outside a request context, and
-the run says so (info): open ``async with app.test_request_context("/"):`` in the test.
-(Pushing Quart's context from the override would need the ``app`` fixture from inside the
-test's event loop, where an async ``app`` fixture cannot be resolved.)
+(a conftest fixture overrides a plugin's) that pushes Quart's ``app.test_request_context("/")``
+around the same tests, asynchronously, and, unless the project defines its own ``client``, one
+returning ``app.test_client()``. The push is a second, async fixture the override requests only
+for tests that use ``app``: requested from a sync fixture, pytest-asyncio can resolve an async
+``app`` fixture first, and the context it pushes reaches the test (sync or async) as
+pytest-flask's did, so ``url_for``, ``request`` and database queries in test bodies keep
+working.
 """
 
 from __future__ import annotations
@@ -26,17 +27,28 @@ from flask2quart._project import ProjectContext
 from flask2quart._rules import Rule
 from flask2quart.analysis.facts import is_test_module_name
 
+from ._test_project import set_pytest_option
+from .async_test_functions import LOOP_SCOPE_OPTION, PYTEST_ASYNCIO
+
 FIXTURE = "_push_request_context"
 _DECLARES_PYTEST_FLASK = re.compile(r"""(^|["'\s])pytest[-_]flask\b""", re.M | re.I)
 _DEPENDENCY_FILES = ("pyproject.toml", "setup.cfg", "Pipfile", "tox.ini", "setup.py")
+PUSH = "_quart_request_context"
 OVERRIDE = f"""
 
 # Added by flask2quart (F2Q314): pytest-flask pushes Flask's request context around each test
-# that uses `app`, synchronously, which a Quart app cannot take. This fixture replaces it (same
-# name); a test that needs a request context opens `async with app.test_request_context("/")`.
+# that uses `app`, synchronously, which a Quart app cannot take. These fixtures replace it (same
+# name): Quart's test request context, pushed asynchronously around the same tests.
 @pytest.fixture(autouse=True)
-def {FIXTURE}():
-    pass
+def {FIXTURE}(request):
+    if "app" in request.fixturenames:
+        request.getfixturevalue("{PUSH}")
+
+
+@pytest_asyncio.fixture
+async def {PUSH}(app):
+    async with app.test_request_context("/"):
+        yield
 """
 CLIENT_OVERRIDE = """
 
@@ -59,6 +71,14 @@ class PytestFlaskFixtures(Rule):
             if _declares_pytest_flask(project, root):
                 for conftest in _top_conftests(project, root):
                     cls._override(project, conftest)
+                cls._require_pytest_asyncio(project)
+
+    @classmethod
+    def _require_pytest_asyncio(cls, project: ProjectContext) -> None:
+        """The push is an async fixture: pytest-asyncio runs it, on a stated loop scope."""
+        set_pytest_option(project, cls.id, LOOP_SCOPE_OPTION, "function")
+        if PYTEST_ASYNCIO not in project.dependencies.add_test:
+            project.dependencies.add_test.append(PYTEST_ASYNCIO)
 
     @classmethod
     def _override(cls, project: ProjectContext, conftest: Path) -> None:
@@ -66,7 +86,7 @@ class PytestFlaskFixtures(Rule):
         text = data.decode("utf-8") if data else ""
         if re.search(rf"^(async )?def {FIXTURE}\(", text, re.M):
             return
-        edited = _with_pytest_import(text) + OVERRIDE
+        edited = _with_import(_with_import(text, "pytest"), "pytest_asyncio") + OVERRIDE
         if "client" not in project.plan.index.fixtures:
             edited += CLIENT_OVERRIDE
         project.write(conftest, edited.encode("utf-8"))
@@ -77,9 +97,9 @@ class PytestFlaskFixtures(Rule):
             cls.id,
             "info",
             "pytest-flask's autouse request context (Flask's, pushed synchronously) is replaced "
-            "by a fixture that pushes none: tests that use request, session or url_for outside "
-            "a request fail saying so",
-            'open `async with app.test_request_context("/"):` in those tests',
+            "by Quart's, pushed by an async fixture around the same tests",
+            "a test that needs another path or method opens its own "
+            "`async with app.test_request_context(path):`",
         )
 
 
@@ -110,12 +130,15 @@ def _covers(conftest: Path, path: Path) -> bool:
     return conftest != path and path.is_relative_to(conftest.parent)
 
 
-def _with_pytest_import(text: str) -> str:
+def _with_import(text: str, module: str) -> str:
     if text and not text.endswith("\n"):
         text += "\n"
-    if re.search(r"^import pytest\s*$", text, re.M):
+    if re.search(rf"^import {module}\s*$", text, re.M):
         return text
+    beside = re.search(r"^import pytest[ \t]*\n", text, re.M)
+    if beside is not None:  # pytest_asyncio right after pytest
+        return f"{text[: beside.end()]}import {module}\n{text[beside.end() :]}"
     match = re.search(r"^(import |from (?!__future__))", text, re.M)
     if match is None:  # no import to stand beside (maybe only ``from __future__``): append
-        return f"{text}import pytest\n"
-    return f"{text[: match.start()]}import pytest\n{text[match.start() :]}"
+        return f"{text}import {module}\n"
+    return f"{text[: match.start()]}import {module}\n{text[match.start() :]}"
