@@ -135,6 +135,40 @@ def with_startup_error(events: list[dict[str, Any]], log_text: str) -> list[dict
     return [*events, {"event": "collect_error", "nodeid": "", "message": message}]
 
 
+HUNG = "Hang"
+
+
+def started(events: list[dict[str, Any]]) -> list[str]:
+    """The node ids of every test that began, in order."""
+    return [str(e["nodeid"]) for e in events if e.get("event") == "start" and "nodeid" in e]
+
+
+def in_progress(events: list[dict[str, Any]]) -> str | None:
+    """The test that began last and has not finished its teardown: where a stuck run is."""
+    begun = started(events)
+    if not begun:
+        return None
+    last = begun[-1]
+    finished = any(
+        e.get("event") == "report" and e.get("nodeid") == last and e.get("when") == "teardown"
+        for e in events
+    )
+    return None if finished else last
+
+
+def hung(nodeid: str, seconds: int) -> dict[str, Any]:
+    """The failure recorded for a test the runner killed: it made no progress for seconds."""
+    return {
+        "event": "report",
+        "nodeid": nodeid,
+        "when": "call",
+        "outcome": "failed",
+        "exc_type": HUNG,
+        "message": f"no progress for {seconds} s (pytest-timeout could not stop it): killed, "
+        "and the rest of the suite resumed without it",
+    }
+
+
 def parse_events(text: str) -> list[dict[str, Any]]:
     """The JSON lines of a record file; a line cut short by a killed run is skipped."""
     events = []

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,11 @@ QUART_STACK = (
 )
 PYTEST_TIMEOUT_VERSION = "2.1.0"
 TEST_TIMEOUT = 120  # seconds one test may take before pytest-timeout fails it
+# A test pytest-timeout cannot stop (stuck joining a thread that never ends) is killed with its
+# pytest after this long without a new record, and the suite resumes without it, at most this
+# many times.
+STALL_SECONDS = TEST_TIMEOUT + 60
+MAX_RESUMES = 3
 MIGRATE_TIMEOUT = 600  # seconds one migrate may take; a slower one is itself the finding
 VERSIONS_OF = ("flask", "werkzeug", "quart", "pytest", "pytest-asyncio")
 _DEPENDENCY_FILES = re.compile(
@@ -83,6 +89,7 @@ class AppTimeout(RuntimeError):
 class CommandResult:
     returncode: int
     seconds: float
+    stalled: bool = False  # killed by its stall check, not its own end
 
 
 # Every command still running, so a signal can end them all (each has its own session: the
@@ -101,9 +108,16 @@ def stop_all_commands() -> None:
 
 
 def run_command(
-    command: str | list[str], cwd: Path, env: dict[str, str], log: Path, deadline: Deadline
+    command: str | list[str],
+    cwd: Path,
+    env: dict[str, str],
+    log: Path,
+    deadline: Deadline,
+    stalled: Callable[[], bool] | None = None,
+    poll: float = 5.0,
 ) -> CommandResult:
-    """Run a command (a string goes through sh) with its output appended to log."""
+    """Run a command (a string goes through sh) with its output appended to log; killed when
+    the deadline passes (AppTimeout) or, checked every poll seconds, when stalled() says so."""
     log.parent.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
     with log.open("a", encoding="utf-8") as handle:
@@ -122,12 +136,18 @@ def run_command(
         with _LIVE_LOCK:
             _LIVE.add(process)
         try:
-            returncode = process.wait(timeout=deadline.remaining())
-        except subprocess.TimeoutExpired:
-            _kill_group(process)
-            handle.write("\n[corpus] timed out; process group killed\n")
-            shown = command if isinstance(command, str) else " ".join(command)
-            raise AppTimeout(f"the app's time ran out during `{shown[:80]}`") from None
+            while True:
+                try:
+                    returncode = process.wait(timeout=min(poll, deadline.remaining()))
+                    break
+                except subprocess.TimeoutExpired:
+                    if deadline.remaining() <= 0:
+                        handle.write("\n[corpus] timed out; process group killed\n")
+                        shown = command if isinstance(command, str) else " ".join(command)
+                        raise AppTimeout(f"the app's time ran out during `{shown[:80]}`") from None
+                    if stalled is not None and stalled():
+                        _kill_group(process)
+                        return CommandResult(-signal.SIGKILL, time.monotonic() - start, True)
         finally:
             _kill_group(process)
             with _LIVE_LOCK:
@@ -251,12 +271,7 @@ def run_suite(
     app: App, venv: Path, copy: Path, log: Path, record: Path, deadline: Deadline
 ) -> tuple[outcomes.SuiteRun, dict[str, Any]]:
     """Run the app's pytest command with the recorder plugin; the parsed records and timings."""
-    record.unlink(missing_ok=True)
-    env = venv_env(
-        venv,
-        app,
-        {"CORPUS_RECORD": str(record), "PYTHONPATH": str(PLUGIN_DIR)},
-    )
+    env = venv_env(venv, app)
     # A test that hangs fails alone instead of taking the app's whole time budget with it;
     # --no-deps leaves the app's pytest as it is (2.1.0 still supports pytest 5 and 6).
     run_command(
@@ -271,10 +286,67 @@ def run_suite(
         f"python -m pytest {app.test} -p corpus_recorder -p no:cacheprovider "
         f"-W always::RuntimeWarning --timeout={TEST_TIMEOUT}"
     )
-    result = run_command(command, copy, env, log, deadline)
+    result = run_resuming(command, copy, env, log, record, deadline)
     events = outcomes.parse_events(record.read_text()) if record.is_file() else []
     suite = outcomes.suite_from_events(outcomes.with_startup_error(events, log.read_text()))
     return suite, {"returncode": result.returncode, "seconds": round(result.seconds, 1)}
+
+
+def run_resuming(
+    command: str,
+    cwd: Path,
+    env: dict[str, str],
+    log: Path,
+    record: Path,
+    deadline: Deadline,
+    stall_seconds: float = STALL_SECONDS,
+    poll: float = 5.0,
+) -> CommandResult:
+    """Run a pytest command that loads the recorder; a test that makes no progress for
+    stall_seconds is killed with its pytest, recorded as failed, and the suite runs again
+    without the tests that already began (at most MAX_RESUMES times)."""
+    record.unlink(missing_ok=True)
+    deselect = record.with_name(record.name + ".deselect")
+    deselect.unlink(missing_ok=True)
+    env = {
+        **env,
+        "CORPUS_RECORD": str(record),
+        "CORPUS_DESELECT": str(deselect),
+        "PYTHONPATH": os.pathsep.join(
+            part for part in (str(PLUGIN_DIR), env.get("PYTHONPATH", "")) if part
+        ),
+    }
+    seconds = 0.0
+    for _ in range(MAX_RESUMES + 1):
+        result = run_command(
+            command, cwd, env, log, deadline, lambda: _stalled(record, stall_seconds), poll
+        )
+        seconds += result.seconds
+        events = outcomes.parse_events(record.read_text()) if record.is_file() else []
+        stuck = outcomes.in_progress(events) if result.stalled else None
+        if stuck is None:
+            break
+        seconds_shown = round(stall_seconds)
+        with record.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(outcomes.hung(stuck, seconds_shown)) + "\n")
+        _append(
+            log,
+            f"\n[corpus] {stuck} made no progress for {seconds_shown} s: killed; "
+            f"the suite resumes without the tests already run\n",
+        )
+        deselect.write_text("\n".join(outcomes.started(events)) + "\n", encoding="utf-8")
+    return CommandResult(result.returncode, seconds, result.stalled)
+
+
+def _stalled(record: Path, stall_seconds: float) -> bool:
+    """A test is under way and the record has not grown for stall_seconds."""
+    try:
+        idle = time.time() - record.stat().st_mtime
+    except FileNotFoundError:
+        return False
+    if idle < stall_seconds:
+        return False
+    return outcomes.in_progress(outcomes.parse_events(record.read_text())) is not None
 
 
 def suite_summary(suite: outcomes.SuiteRun, timing: dict[str, Any]) -> dict[str, Any]:

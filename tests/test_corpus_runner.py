@@ -9,7 +9,13 @@ import sys
 from pathlib import Path
 
 from corpus.outcomes import SuiteRun, parse_events, suite_from_events
-from corpus.runner import PLUGIN_DIR, changed_on_second_run, dependency_stamp
+from corpus.runner import (
+    PLUGIN_DIR,
+    Deadline,
+    changed_on_second_run,
+    dependency_stamp,
+    run_resuming,
+)
 
 SUITE = """
 import unittest
@@ -107,6 +113,37 @@ def test_recorder_blames_a_coroutine_freed_by_the_cycle_collector_on_the_test_th
     tests = {nodeid.split("::")[-1]: test for nodeid, test in suite.tests.items()}
     assert tests["test_a_leaks_a_coroutine_in_a_cycle"].false_pass
     assert tests["test_b_clean"].true_pass
+
+
+HANGING_SUITE = """
+import threading
+
+def test_a_before():
+    assert True
+
+def test_b_hangs():
+    threading.Event().wait()  # pytest-timeout's signal could not end a join; nothing here
+
+def test_c_after():
+    assert True
+"""
+
+
+def test_a_hanging_test_fails_alone_and_the_suite_resumes_after_it(tmp_path: Path) -> None:
+    (tmp_path / "test_suite.py").write_text(HANGING_SUITE)
+    record = tmp_path / "record.json"
+    log = tmp_path / "log.txt"
+    command = f"{sys.executable} -m pytest -q -p corpus_recorder -p no:cacheprovider test_suite.py"
+    result = run_resuming(
+        command, tmp_path, dict(os.environ), log, record, Deadline(120), stall_seconds=2, poll=0.2
+    )
+    suite = suite_from_events(parse_events(record.read_text()))
+    tests = {nodeid.split("::")[-1]: test for nodeid, test in suite.tests.items()}
+    assert tests["test_a_before"].true_pass
+    assert (tests["test_b_hangs"].outcome, tests["test_b_hangs"].exc_type) == ("failed", "Hang")
+    assert tests["test_c_after"].true_pass
+    assert not result.stalled
+    assert "made no progress" in log.read_text()
 
 
 def test_dependency_stamp_sees_requirement_files_in_a_requirements_folder(tmp_path: Path) -> None:

@@ -2,10 +2,13 @@
 
 It appends one JSON line per event to the file named by $CORPUS_RECORD, flushed as it goes, so a
 suite killed at its time limit still leaves what it did:
+  {"event": "start", "nodeid"}                 a test begins (a test that hangs has no report)
   {"event": "report", "nodeid", "when", "outcome", "exc_type", "message"}  each test phase
   {"event": "warning", "nodeid", "message"}    a "coroutine ... was never awaited" warning
   {"event": "collect_error", "nodeid", "message"}
   {"event": "finish", "exitstatus"}
+Tests listed in the file named by $CORPUS_DESELECT (one node id a line) are deselected: the
+runner resumes a suite after a test that hung that way.
 Standalone on purpose: it runs in the app's venv, which does not have the corpus package.
 """
 
@@ -34,6 +37,22 @@ def _emit(**event: Any) -> None:
         return
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(event) + "\n")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    path = os.environ.get("CORPUS_DESELECT")
+    if not path or not os.path.isfile(path):
+        return
+    with open(path, encoding="utf-8") as handle:
+        done = set(handle.read().splitlines())
+    removed = [item for item in items if item.nodeid in done]
+    if removed:
+        config.hook.pytest_deselected(items=removed)
+        items[:] = [item for item in items if item.nodeid not in done]
+
+
+def pytest_runtest_logstart(nodeid: str, location: Any) -> None:
+    _emit(event="start", nodeid=nodeid)
 
 
 @pytest.hookimpl(hookwrapper=True)
