@@ -292,6 +292,23 @@ REGISTRATION_METHODS: dict[str, tuple[str, str | None, int]] = {
 
 REGISTERING_CLASSES = ("flask.Flask", "flask.Blueprint")
 
+# Assertions that call the function passed at this position with the arguments after it:
+# ``self.assertRaises(E, f, *args)`` is a call of f (F2Q316 awaits it where f becomes async).
+CALLING_ASSERTIONS: dict[str, int] = {
+    **{
+        f"{case}.{method}": position
+        for case in ("unittest.TestCase", "unittest.case.TestCase")
+        for method, position in (
+            ("assertRaises", 1),
+            ("assertWarns", 1),
+            ("assertRaisesRegex", 2),
+            ("assertWarnsRegex", 2),
+        )
+    },
+    "pytest.raises": 1,
+    "pytest.warns": 1,
+}
+
 # Decorators that keep the decorated function callable as before.
 TRANSPARENT_DECORATORS = frozenset(
     {

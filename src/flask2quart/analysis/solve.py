@@ -692,6 +692,17 @@ class _Solver:
         consumer = self.ev.name_of(use.consumer) if use.consumer is not None else None
         if consumer is not None and _is_transparent(consumer):
             return
+        if (
+            consumer in catalogue.CALLING_ASSERTIONS
+            and use.keyword is None
+            and use.position == catalogue.CALLING_ASSERTIONS[consumer]
+            and use.context == "body"
+            and owner is not None
+        ):
+            # ``self.assertRaises(E, f, *args)`` calls f: a call site, rewritten by F2Q316 into
+            # ``with self.assertRaises(E): await f(*args)`` when f becomes async
+            self._edge(owner.fqn, fqn, use.context)
+            return
         if use.context == "result" and owner is not None and owner.fqn in self.fixtures:
             # A factory fixture: the tests that request it call the function through their
             # parameter, which the evaluator resolves, so those calls are awaited like any other.

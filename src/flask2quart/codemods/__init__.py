@@ -20,6 +20,7 @@ from .async_view_decorators import AsyncViewDecorators
 from .await_quart_apis import AwaitQuartApis
 from .await_test_client import AwaitTestClient
 from .await_test_responses import AwaitTestResponses
+from .awaited_assertion_callables import AwaitedAssertionCallables
 from .background_work import BackgroundWork
 from .blocking_calls import BlockingCalls
 from .cli_app_context import CliAppContext
@@ -107,6 +108,7 @@ RULES: tuple[type[Rule], ...] = (
     # Rules that insert ``await``.
     AsyncViewDecorators,
     AwaitQuartApis,
+    AwaitedAssertionCallables,
     AsyncAppContexts,
     BlockingCalls,
     GatherLoops,  # reads the awaits other rules put on calls (children are left first)
