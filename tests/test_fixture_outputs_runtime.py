@@ -19,6 +19,7 @@ RUNNABLE = {
     "await_quart_apis/a-private-method-called-by-its-mangled-name-is-awaited": 1,
     "await_test_client/a-client-method-wrapped-by-a-helper-is-awaited-inside-it": 1,
     "await_test_client/a-client-a-fixture-gives-the-test-class-is-awaited": 1,
+    "await_test_client/a-client-of-a-lazily-created-global-app-is-awaited": 1,
     "await_test_responses/an-annotated-helper-parameter-still-takes-the-call-sites-type": 1,
     "test_client_subclass_arguments/a-csrf-client-adds-its-token-to-the-form": 1,
     "awaited_assertion_callables/an-assertion-calling-an-async-method-awaits-it": 4,

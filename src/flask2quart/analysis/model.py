@@ -441,7 +441,9 @@ class ModelBuilder(cst.CSTVisitor):
     def _bind_target(self, target: cst.BaseExpression, binding: Binding) -> None:
         if isinstance(target, cst.Name):
             self.store_targets.add(id(target))
-            self.scope.bind(target.value, binding)
+            # ``global app`` then ``app = create_app()``: the module's ``app``, seen everywhere
+            scope = self.model.module_scope if target.value in self.scope.global_names else None
+            (scope or self.scope).bind(target.value, binding)
         elif isinstance(target, cst.Tuple | cst.List):
             self.store_targets.add(id(target))
             for element in target.elements:

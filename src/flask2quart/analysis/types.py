@@ -24,6 +24,9 @@ PLUGIN_APP_FIXTURES = {"client": "test_client"}
 CallArguments = tuple[bool, tuple[Ref, ...], tuple[tuple[str, Ref], ...]]
 
 
+NONE_TYPE: Type = ("ext", "builtins.None")
+
+
 @dataclass(slots=True)
 class FunctionSummary:
     fqn: str
@@ -318,7 +321,8 @@ class Evaluator:
 
     @staticmethod
     def _union(types: list[Type]) -> Type:
-        known = [t for t in types if t != UNKNOWN_TYPE]
+        # ``_app = None`` then ``_app = create_app()`` (a lazy singleton): None only holds the place
+        known = [t for t in types if t not in (UNKNOWN_TYPE, NONE_TYPE)]
         if known and all(t == known[0] for t in known):
             return known[0]
         # ``return Form`` beside ``return Form()``: a class and its instances share their
