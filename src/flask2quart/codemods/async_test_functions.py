@@ -72,6 +72,44 @@ class AsyncTestFunctions(Rule):
             return self._async_fixture(info, original_node, updated_node)
         return updated_node
 
+    def leave_Comparison(
+        self, original_node: cst.Comparison, updated_node: cst.Comparison
+    ) -> cst.BaseExpression:
+        """``"asyncio" in request.keywords``: true now for every test this rule marks."""
+        comparisons = original_node.comparisons
+        if (
+            len(comparisons) == 1
+            and isinstance(comparisons[0].operator, cst.In | cst.NotIn)
+            and _is_asyncio(original_node.left)
+            and isinstance(comparisons[0].comparator, cst.Attribute)
+            and comparisons[0].comparator.attr.value == "keywords"
+        ):
+            self._report_marker_check(original_node)
+        return updated_node
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        """``node.get_closest_marker("asyncio")`` / ``iter_markers("asyncio")``: likewise."""
+        func = original_node.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in ("get_closest_marker", "iter_markers")
+            and original_node.args
+            and _is_asyncio(original_node.args[0].value)
+        ):
+            self._report_marker_check(original_node)
+        return updated_node
+
+    def _report_marker_check(self, node: cst.CSTNode) -> None:
+        self.context.report(
+            node,
+            self.id,
+            "warning",
+            "this asks whether a test carries the asyncio marker; every test this run makes "
+            "async now does (`@pytest.mark.asyncio`), so the check is true for them too",
+            "if it meant the tests that were async before the migration, mark those with a "
+            "marker of your own and check that instead",
+        )
+
     def _mark(self, info: FunctionInfo, node: cst.FunctionDef) -> cst.FunctionDef:
         if any(name == ASYNCIO_MARK for _, name in decorator_names(self.context, info)):
             return node
@@ -141,3 +179,7 @@ class AsyncTestFunctions(Rule):
             for package in packages:
                 if package not in project.dependencies.add_test:
                     project.dependencies.add_test.append(package)
+
+
+def _is_asyncio(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.SimpleString) and node.evaluated_value == "asyncio"
