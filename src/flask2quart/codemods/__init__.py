@@ -53,6 +53,7 @@ from .requests_to_httpx import RequestsToHttpx
 from .responses_to_respx import ResponsesToRespx
 from .serving_hooks_in_tests import ServingHooksInTests
 from .shared_http_client import SharedHttpClient
+from .sqlalchemy_session_scope import SqlalchemySessionScope
 from .sqlite_thread_affinity import SqliteThreadAffinity
 from .stream_with_context import StreamWithContext
 from .template_attribute import TemplateAttribute
@@ -88,6 +89,7 @@ RULES: tuple[type[Rule], ...] = (
     CliAppContext,
     AppRunArguments,
     SqliteThreadAffinity,
+    SqlalchemySessionScope,
     QuartConfigDefaults,
     BackgroundWork,
     TestClientArguments,
