@@ -126,6 +126,16 @@ class _FlaskRequestContext:
             raise AttributeError(name)
         return getattr(self._context, name)
 
+    def __setattr__(self, name: str, value: t.Any) -> None:
+        # extensions keep per-request state on it (Flask-Limiter's _limiter_request_context)
+        if name in _FlaskRequestContext.__slots__:
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._context, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(self._context, name)
+
 
 def _quart_variable(context: t.Any) -> contextvars.ContextVar[t.Any]:
     if _RequestContext is not None and isinstance(context, _RequestContext):
