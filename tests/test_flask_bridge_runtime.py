@@ -17,7 +17,7 @@ from flask2quart.codemods._extensions import EXTENSIONS
 from tests._sample_suites import SuitePython, run_app_suite, run_on_quart, suite_pythons
 
 CASE = Path(__file__).resolve().parent / "fixtures" / "projects" / "extensions-bridged"
-TESTS = 11
+TESTS = 12
 
 
 def test_original_suite_passes_on_flask(tmp_path: Path) -> None:

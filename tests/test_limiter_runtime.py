@@ -31,3 +31,20 @@ def test_a_converted_limited_route_answers_429(tmp_path: Path, target: SuitePyth
     result = run_on_quart(work, target, "-rf", "-W", "error::RuntimeWarning")
     assert result.returncode == 0, result.output
     assert result.outcomes == {"passed": 2}, result.output
+
+
+KEPT = PROJECTS / "limiter-kept-across-modules"
+
+
+@pytest.mark.parametrize("target", suite_pythons())
+def test_a_kept_limiter_answers_429_through_the_bridge(tmp_path: Path, target: SuitePython) -> None:
+    """The same project with a ``limiter.reset()`` in its conftest (no quart-rate-limiter
+    counterpart): Flask-Limiter stays in every module, which imports the bridge, and the suite
+    passes on Quart as it does on Flask."""
+    work = tmp_path / "shop"
+    migrate_tree(KEPT / "before", work, {})
+    sources = {p.name: p.read_text() for p in work.rglob("*.py")}
+    assert "from flask_limiter import Limiter" in sources["extensions.py"]
+    assert "flask_bridge" in sources["extensions.py"]
+    result = run_on_quart(work, target, "-rf", "-W", "error::RuntimeWarning")
+    assert result.outcomes == {"passed": 2}, result.output

@@ -34,6 +34,9 @@ class Extension:
     requirement: str = ""  # requirement line that replaces the extension's in dependency lists
     # when its rule does not run: "" makes it a blocker; otherwise it works unchanged, and why
     unchanged_without_rule: str = ""
+    # where its rule keeps it (cannot port it): "" makes it a blocker; otherwise the bridge
+    # (F2Q409) runs it, and what to know
+    bridged_when_kept: str = ""
 
 
 BRIDGE_DOCS = "docs/extensions.md#the-bridge"
@@ -108,6 +111,11 @@ EXTENSIONS: tuple[Extension, ...] = (
         "memory and custom key functions are reported",
         rule="F2Q406",
         requirement="quart-rate-limiter>=0.12",
+        bridged_when_kept=(
+            "F2Q406 kept it where quart-rate-limiter has no counterpart (its warnings say "
+            "where and why); it works through the bridge (F2Q409): limits, deduct_when, 429s, "
+            "checked in Quart's worker threads"
+        ),
     ),
     Extension(
         "Flask-Session",

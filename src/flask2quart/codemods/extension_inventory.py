@@ -143,6 +143,8 @@ def _entry(module: str, sites: list[str], handled: set[str], left: set[str]) -> 
         else:
             verdict = "blocker"
             manual = f"{extension.rule} did not run (see --only/--skip/--enable); {manual}"
+    elif verdict == "converted" and extension.name in left and extension.bridged_when_kept:
+        verdict, manual = "bridged", extension.bridged_when_kept
     elif verdict == "converted" and extension.name in left:
         verdict = "blocker"
         manual = f"{extension.rule} left it in place (its errors say where and why); {manual}"

@@ -39,6 +39,9 @@ from .extension_inventory import is_local_module, mark_handled
 MODULE_NAME = "flask_bridge"
 FUNCTION_NAME = "bridge_flask_extensions"
 USED = "flask_bridge_used"
+# Set by a conversion rule that kept its extension in the file (F2Q406 keeping Flask-Limiter):
+# the modules it keeps, which get the bridge like an extension marked "bridged".
+KEPT = "flask_bridge_kept_modules"
 BRIDGED_MODULES = frozenset(
     module for ext in EXTENSIONS if ext.verdict == "bridged" for module in ext.modules
 )
@@ -106,7 +109,8 @@ class FlaskExtensionBridge(Rule):
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         bridge = self._bridge()
-        if not self._bridged or self.context.model.module_name == bridge:
+        kept: list[str] = self.context.data.get(KEPT, [])
+        if not (self._bridged or kept) or self.context.model.module_name == bridge:
             return updated_node
         self.context.data[USED] = True
         body: list[cst.BaseStatement] = list(updated_node.body)
@@ -117,7 +121,7 @@ class FlaskExtensionBridge(Rule):
         statement = cst.parse_statement(
             f"{text}  # noqa: F401  (Flask extensions read Quart's context through it)\n"
         )
-        body.insert(_insertion_index(body), statement)
+        body.insert(_insertion_index(body, kept), statement)
         return updated_node.with_changes(body=body)
 
     @classmethod
@@ -154,12 +158,13 @@ def _imports_bridge(statement: cst.BaseStatement, bridge: str) -> bool:
     return bridge in _imported_modules(statement)
 
 
-def _insertion_index(body: list[cst.BaseStatement]) -> int:
-    """Before the first top-level import of a bridged extension, else after the docstring and
-    ``from __future__`` imports (the extension is imported inside a function)."""
+def _insertion_index(body: list[cst.BaseStatement], kept: list[str]) -> int:
+    """Before the first top-level import of a bridged (or kept) extension, else after the
+    docstring and ``from __future__`` imports (the extension is imported inside a function)."""
     for index, statement in enumerate(body):
-        if any(needs_bridge(module) for module in _imported_modules(statement)):
-            return index
+        for module in _imported_modules(statement):
+            if needs_bridge(module) or any(module == k or module.startswith(k + ".") for k in kept):
+                return index
     index = 0
     while index < len(body) and _is_preamble(body[index], index):
         index += 1

@@ -55,6 +55,7 @@ from ._exports import keeps_name, renamed_alias
 from ._extensions import BY_NAME
 from ._rate_limits import Limit, parse_limits
 from .extension_inventory import mark_handled, mark_left
+from .flask_extension_bridge import KEPT as BRIDGE_KEPT
 
 EXTENSION = BY_NAME["Flask-Limiter"]
 LIMITER = "flask_limiter.Limiter"
@@ -320,6 +321,8 @@ class FlaskLimiterToQuartRateLimiter(ConfigKeyHooks, Rule):
             return updated_node
         if not self._convertible:
             mark_left(self.context, EXTENSION.name)
+            bridged: list[str] = self.context.data.setdefault(BRIDGE_KEPT, [])
+            bridged.append("flask_limiter")  # F2Q409 imports the bridge, which it works through
             for node, problem in self._problems:
                 self._report(node, problem)
             return updated_node
@@ -390,15 +393,26 @@ class FlaskLimiterToQuartRateLimiter(ConfigKeyHooks, Rule):
         return [_with_blank_lines(helper, 2) for helper in helpers]
 
     def _report(self, node: cst.CSTNode, problem: str) -> None:
+        if "blueprint" in problem:
+            # Flask-Limiter tells a Flask blueprint from a view; a Quart one it takes for a view
+            self.context.report(
+                node,
+                self.id,
+                "error",
+                f"Flask-Limiter was left in this file: {problem}",
+                "Flask-Limiter does not know a Quart blueprint, so this limit is not applied: "
+                "limit its views one by one, or port the limiter to quart-rate-limiter by hand "
+                f"({EXTENSION.docs})",
+            )
+            return
         self.context.report(
             node,
             self.id,
-            "error",
+            "warning",
             f"Flask-Limiter was left in this file: {problem}",
-            "Flask-Limiter reads Flask's request context, so on Quart the routes it limits fail "
-            "(every route while it is enabled) until the limiter is ported: port it to "
-            f"quart-rate-limiter by hand "
-            f"({EXTENSION.docs}), or change it so migrate can, and run migrate again",
+            "it keeps working through the bridge (F2Q409: its checks read Quart's request as "
+            "Flask's, in worker threads); port it to quart-rate-limiter by hand for limits "
+            f"checked on the event loop ({EXTENSION.docs}), or change it so migrate can",
         )
 
     @classmethod
