@@ -23,6 +23,7 @@ RUNNABLE = {
     "await_test_responses/an-annotated-helper-parameter-still-takes-the-call-sites-type": 1,
     "test_client_subclass_arguments/a-csrf-client-adds-its-token-to-the-form": 1,
     "awaited_assertion_callables/an-assertion-calling-an-async-method-awaits-it": 4,
+    "hook_registries/a-reset-teardown-registry-stays-a-defaultdict": 1,
 }
 
 

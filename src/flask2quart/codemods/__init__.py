@@ -37,6 +37,7 @@ from .flask_style_test_client import FlaskStyleTestClient
 from .flask_wtf_to_quart_wtf import FlaskWtfToQuartWtf
 from .gather_loops import GatherLoops
 from .helper_signatures import HelperSignatures
+from .hook_registries import HookRegistries
 from .httpx_exceptions import HttpxExceptions
 from .httpx_response_attributes import HttpxResponseAttributes
 from .make_async import MakeAsync
@@ -91,6 +92,7 @@ RULES: tuple[type[Rule], ...] = (
     SqliteThreadAffinity,
     SqlalchemySessionScope,
     QuartConfigDefaults,
+    HookRegistries,
     BackgroundWork,
     TestClientArguments,
     TestClientSubclassArguments,
