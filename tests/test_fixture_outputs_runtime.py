@@ -24,6 +24,7 @@ RUNNABLE = {
     "test_client_subclass_arguments/a-csrf-client-adds-its-token-to-the-form": 1,
     "awaited_assertion_callables/an-assertion-calling-an-async-method-awaits-it": 4,
     "hook_registries/a-reset-teardown-registry-stays-a-defaultdict": 1,
+    "await_quart_apis/a-method-aliased-in-its-class-body-is-awaited-through-the-alias": 1,
 }
 
 

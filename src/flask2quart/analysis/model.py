@@ -531,7 +531,15 @@ class ModelBuilder(cst.CSTVisitor):
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             self._bind_target(target.target, Binding("value", node=node.value, scope=self.scope))
-        self._maybe_value_use(node.value, None, None, 0)
+        if not self._is_method_alias(node.value):
+            self._maybe_value_use(node.value, None, None, 0)
+
+    def _is_method_alias(self, value: cst.BaseExpression) -> bool:
+        """``error = make_error`` in a class body: another name for the method, called as it is
+        (not a value that must stay sync)."""
+        if self.scope.kind != "class" or not isinstance(value, cst.Name):
+            return False
+        return any(binding.kind == "def" for binding in self.scope.bindings.get(value.value, []))
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
