@@ -25,6 +25,7 @@ RUNNABLE = {
     "awaited_assertion_callables/an-assertion-calling-an-async-method-awaits-it": 4,
     "hook_registries/a-reset-teardown-registry-stays-a-defaultdict": 1,
     "await_quart_apis/a-method-aliased-in-its-class-body-is-awaited-through-the-alias": 1,
+    "await_quart_apis/a-form-that-is-one-of-two-related-classes-is-awaited": 1,
 }
 
 

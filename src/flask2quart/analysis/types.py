@@ -319,8 +319,7 @@ class Evaluator:
             return self._union([self.evaluate(r) for r in ref[1]])
         return UNKNOWN_TYPE
 
-    @staticmethod
-    def _union(types: list[Type]) -> Type:
+    def _union(self, types: list[Type]) -> Type:
         # ``_app = None`` then ``_app = create_app()`` (a lazy singleton): None only holds the place
         known = [t for t in types if t not in (UNKNOWN_TYPE, NONE_TYPE)]
         if known and all(t == known[0] for t in known):
@@ -332,6 +331,12 @@ class Evaluator:
         # the class and awaited it: not idempotent.
         if known and {t[0] for t in known} == {"cls", "obj"} and len({t[1] for t in known}) == 1:
             return ("obj", known[0][1])
+        # ``return FormWithCaptcha()`` beside ``return Form()``, a subclass beside its base:
+        # the base's members are the ones both have (an override shares its family's async-ness)
+        if known and all(t[0] == "obj" and str(t[1]) in self.index.classes for t in known):
+            for candidate in {str(t[1]) for t in known}:
+                if all(candidate in self.mro(str(t[1])) for t in known):
+                    return ("obj", candidate)
         return UNKNOWN_TYPE
 
     def _global(self, fqn: str) -> Type:
