@@ -26,6 +26,7 @@ RUNNABLE = {
     "hook_registries/a-reset-teardown-registry-stays-a-defaultdict": 1,
     "await_quart_apis/a-method-aliased-in-its-class-body-is-awaited-through-the-alias": 1,
     "await_quart_apis/a-form-that-is-one-of-two-related-classes-is-awaited": 1,
+    "async_app_contexts/a-context-of-the-clients-application-is-entered-async": 1,
 }
 
 

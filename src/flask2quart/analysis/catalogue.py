@@ -218,6 +218,8 @@ ATTRIBUTES: dict[str, Type] = {
     "flask_sqlalchemy.SQLAlchemy.Model": ("cls", "flask_sqlalchemy.model.Model"),
     "flask_testing.TestCase.app": _obj("flask.Flask"),
     "flask_testing.TestCase.client": _obj("flask.testing.FlaskClient"),
+    # Werkzeug's client keeps the app under test (Quart's calls it ``app``: F2Q312)
+    "flask.testing.FlaskClient.application": _obj("flask.Flask"),
 }
 
 # Type of ``x[...]`` for an instance of the class.
