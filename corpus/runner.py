@@ -190,8 +190,14 @@ def venv_env(venv: Path, app: App, extra: dict[str, str] | None = None) -> dict[
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.update(app.env)
-    for key, value in (extra or {}).items():
-        # PYTHONPATH from the manifest (a src layout, say) is kept behind the plugin's folder
+    return with_extra(env, extra or {})
+
+
+def with_extra(env: dict[str, str], extra: dict[str, str]) -> dict[str, str]:
+    """``env`` with ``extra`` set; a PYTHONPATH already there (the manifest's: a src layout,
+    say) is kept behind the one added (the recorder plugin's folder)."""
+    env = dict(env)
+    for key, value in extra.items():
         env[key] = f"{value}{os.pathsep}{env[key]}" if key == "PYTHONPATH" and key in env else value
     return env
 
@@ -308,14 +314,14 @@ def run_resuming(
     record.unlink(missing_ok=True)
     deselect = record.with_name(record.name + ".deselect")
     deselect.unlink(missing_ok=True)
-    env = {
-        **env,
-        "CORPUS_RECORD": str(record),
-        "CORPUS_DESELECT": str(deselect),
-        "PYTHONPATH": os.pathsep.join(
-            part for part in (str(PLUGIN_DIR), env.get("PYTHONPATH", "")) if part
-        ),
-    }
+    env = with_extra(
+        env,
+        {
+            "CORPUS_RECORD": str(record),
+            "CORPUS_DESELECT": str(deselect),
+            "PYTHONPATH": str(PLUGIN_DIR),
+        },
+    )
     seconds = 0.0
     for _ in range(MAX_RESUMES + 1):
         result = run_command(
