@@ -163,7 +163,7 @@ def _insertion_index(body: list[cst.BaseStatement], kept: list[str]) -> int:
     docstring and ``from __future__`` imports (the extension is imported inside a function)."""
     for index, statement in enumerate(body):
         for module in _imported_modules(statement):
-            if needs_bridge(module) or any(module == k or module.startswith(k + ".") for k in kept):
+            if needs_bridge(module) or extension_module(module) in kept:
                 return index
     index = 0
     while index < len(body) and _is_preamble(body[index], index):

@@ -322,7 +322,7 @@ class FlaskLimiterToQuartRateLimiter(ConfigKeyHooks, Rule):
         if not self._convertible:
             mark_left(self.context, EXTENSION.name)
             bridged: list[str] = self.context.data.setdefault(BRIDGE_KEPT, [])
-            bridged.append("flask_limiter")  # F2Q409 imports the bridge, which it works through
+            bridged.extend(EXTENSION.modules)  # F2Q409 imports the bridge, which it works through
             for node, problem in self._problems:
                 self._report(node, problem)
             return updated_node
